@@ -1,0 +1,47 @@
+#include "kernels/reduce_plan.h"
+
+#include <algorithm>
+
+#include "tensor/copy.h"
+#include "tensor/view.h"
+
+namespace autost::kernels {
+
+ReducePlan plan_reduction(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim, const char* op) {
+  const int64_t n = x.dim();
+  std::vector<bool> reduce(n, dims.empty());
+  for (int64_t d : dims) {
+    int64_t w = x.wrap_dim(d, op);
+    AUTOST_CHECK(!reduce[w] || dims.empty(), op, ": dimension ", d, " repeated in reduction dims for shape ", x.shape());
+    reduce[w] = true;
+  }
+  ReducePlan p;
+  for (int64_t d = 0; d < n; ++d) {
+    if (!reduce[d])
+      p.out_shape.push_back(x.shape()[d]);
+    else if (keepdim)
+      p.out_shape.push_back(1);
+  }
+  // Reduced dims of size 1 change nothing; ignore them when deciding adjacency.
+  std::vector<int64_t> red, rest;
+  for (int64_t d = 0; d < n; ++d) (reduce[d] && x.shape()[d] != 1 ? red : rest).push_back(d);
+  bool adjacent = red.empty() || red.back() - red.front() + 1 == static_cast<int64_t>(red.size());
+  Tensor in = x;
+  if (!adjacent) {  // move the reduced dims to the end, in order
+    std::vector<int64_t> order = rest;
+    order.insert(order.end(), red.begin(), red.end());
+    in = raw_permute(x, order);
+    int64_t k = static_cast<int64_t>(red.size());
+    for (int64_t i = 0; i < k; ++i) red[i] = n - k + i;
+  }
+  p.input = raw_contiguous(in);
+  const Shape& s = p.input.shape();
+  int64_t first = red.empty() ? n : red.front(), last = red.empty() ? n - 1 : red.back();
+  for (int64_t d = 0; d < first; ++d) p.outer *= s[d];
+  for (int64_t d = first; d <= last && d < n; ++d) p.reduced *= s[d];
+  for (int64_t d = last + 1; d < n; ++d) p.inner *= s[d];
+  if (red.empty()) p.reduced = 1;
+  return p;
+}
+
+}  // namespace autost::kernels

@@ -1,0 +1,31 @@
+#pragma once
+// Allocators. CPU memory is 64-byte aligned (one cache line, one AVX-512 vector). CUDA memory goes
+// through a caching allocator so that the many short-lived activations of a training step reuse
+// blocks instead of calling cudaMalloc/cudaFree each time. Both keep current and peak byte counts
+// (what benchmarks print as peak memory).
+#include <cstddef>
+#include <cstdint>
+
+#include "tensor/device.h"
+
+namespace autost {
+
+struct MemoryStats {
+  int64_t current_bytes = 0;  // held by live tensors
+  int64_t peak_bytes = 0;     // max of current_bytes since the last reset_peak
+  int64_t reserved_bytes = 0; // obtained from the system (CUDA: includes the cache)
+};
+
+void* cpu_allocate(size_t nbytes);
+void cpu_free(void* p, size_t nbytes);
+
+// CUDA caching allocator; both throw autost::Error when built without CUDA.
+void* cuda_allocate(size_t nbytes, int device);
+void cuda_free(void* p, size_t nbytes, int device);
+// Returns cached (unused) blocks to the driver.
+void cuda_empty_cache();
+
+MemoryStats memory_stats(const Device& d);
+void reset_peak_memory(const Device& d);
+
+}  // namespace autost

@@ -1,0 +1,163 @@
+// Tensor basics: dtypes, views sharing storage, copies, conversions, factories, Philox, printing.
+#include "tests/harness.h"
+#include "tensor/allocator.h"
+#include "tensor/copy.h"
+#include "tensor/philox.h"
+
+using namespace autost;
+using autost::test::t64;
+
+TEST_CASE("dtype sizes and bfloat16 round to nearest even") {
+  CHECK(itemsize(kFloat32) == 4);
+  CHECK(itemsize(kFloat64) == 8);
+  CHECK(itemsize(kBFloat16) == 2);
+  CHECK(itemsize(kInt64) == 8);
+  CHECK(itemsize(kBool) == 1);
+  CHECK(static_cast<float>(bfloat16(1.0f)) == 1.0f);
+  CHECK(bfloat16(1.0f).bits == 0x3f80);
+  // 1 + 2^-8 is exactly halfway between two bfloat16 values: ties go to the even one (1.0).
+  CHECK(static_cast<float>(bfloat16(1.00390625f)) == 1.0f);
+  // 1 + 3 * 2^-8 is halfway too: rounds up to the even 1 + 2^-6.
+  CHECK(static_cast<float>(bfloat16(1.01171875f)) == 1.015625f);
+  Tensor x = t64({0.1, -2.5, 3.0}, {3}).to(kBFloat16);
+  CHECK(x.dtype() == kBFloat16);
+  std::vector<double> back = x.to_vector<double>();
+  CHECK(back[0] == doctest::Approx(0.10009765625));
+  CHECK(back[1] == -2.5);
+}
+
+TEST_CASE("views share storage and have the right strides") {
+  Tensor x = arange(24, kFloat64).view({2, 3, 4});
+  CHECK(x.strides() == Shape{12, 4, 1});
+  Tensor t = x.transpose(0, 2);
+  CHECK(t.shape() == Shape{4, 3, 2});
+  CHECK(t.strides() == Shape{1, 4, 12});
+  CHECK(!t.is_contiguous());
+  CHECK(t.storage() == x.storage());
+  Tensor p = x.permute({1, 2, 0});
+  CHECK(p.shape() == Shape{3, 4, 2});
+  CHECK(p.select(0, 1).select(0, 2).to_vector<double>() == std::vector<double>{6, 18});
+  Tensor n = x.narrow(2, 1, 2);
+  CHECK(n.shape() == Shape{2, 3, 2});
+  CHECK(n.offset() == 1);
+  CHECK(n.contiguous().to_vector<double>() ==
+        std::vector<double>{1, 2, 5, 6, 9, 10, 13, 14, 17, 18, 21, 22});
+  Tensor s = x.slice(2, 0, 4, 2);
+  CHECK(s.contiguous().to_vector<double>() == std::vector<double>{0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22});
+  Tensor e = t64({1, 2, 3}, {3, 1}).expand({3, 4});
+  CHECK(e.strides() == Shape{1, 0});
+  CHECK(e.contiguous().to_vector<double>() == std::vector<double>{1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3});
+  CHECK(x.unsqueeze(1).shape() == Shape{2, 1, 3, 4});
+  CHECK(x.unsqueeze(-1).shape() == Shape{2, 3, 4, 1});
+  CHECK(x.unsqueeze(1).squeeze().shape() == Shape{2, 3, 4});
+  CHECK(x.flatten(1).shape() == Shape{2, 12});
+  CHECK(x.reshape({-1, 4}).shape() == Shape{6, 4});
+  // Writing through a view changes the base.
+  x.select(0, 1).select(0, 0).fill_(-1);
+  CHECK(x.to_vector<double>()[12] == -1);
+  CHECK(x.to_vector<double>()[15] == -1);
+}
+
+TEST_CASE("view refuses what needs a copy; reshape copies") {
+  Tensor x = arange(6, kFloat32).view({2, 3});
+  Tensor t = x.transpose(0, 1);
+  CHECK_THROWS_AS(t.view({6}), Error);
+  Tensor r = t.reshape({6});
+  CHECK(r.to_vector<float>() == std::vector<float>{0, 3, 1, 4, 2, 5});
+  CHECK(r.storage() != x.storage());
+  // A view over merged contiguous dims is allowed even for a non-contiguous tensor.
+  Tensor y = arange(24, kFloat32).view({2, 3, 4}).narrow(0, 1, 1);
+  CHECK(y.view({3, 4}).storage() == y.storage());
+  CHECK_THROWS_AS(x.view({4, 2}), Error);
+  CHECK_THROWS_AS(x.reshape({-1, -1}), Error);
+}
+
+TEST_CASE("copies convert dtype and broadcast") {
+  Tensor x = t64({1.5, -2.7, 3.2, 0.0}, {2, 2});
+  CHECK(x.to(kInt32).to_vector<int32_t>() == std::vector<int32_t>{1, -2, 3, 0});
+  CHECK(x.to(kBool).to_vector<uint8_t>() == std::vector<uint8_t>{1, 1, 1, 0});
+  Tensor dst = zeros({2, 3}, kFloat32);
+  dst.copy_(t64({1, 2, 3}, {3}));
+  CHECK(dst.to_vector<float>() == std::vector<float>{1, 2, 3, 1, 2, 3});
+  Tensor strided_dst = zeros({3, 2}, kFloat32).transpose(0, 1);
+  strided_dst.copy_(t64({1, 2, 3, 4, 5, 6}, {2, 3}));
+  CHECK(strided_dst.contiguous().to_vector<float>() == std::vector<float>{1, 2, 3, 4, 5, 6});
+  Tensor c = x.clone();
+  c.fill_(7);
+  CHECK(x.to_vector<double>()[0] == 1.5);
+  CHECK_THROWS_AS(dst.copy_(zeros({4})), Error);
+}
+
+TEST_CASE("factories") {
+  CHECK(zeros({2, 2}).to_vector<float>() == std::vector<float>(4, 0.f));
+  CHECK(ones({3}, kInt64).to_vector<int64_t>() == std::vector<int64_t>{1, 1, 1});
+  CHECK(full({2}, 2.5, kFloat64).to_vector<double>() == std::vector<double>{2.5, 2.5});
+  CHECK(arange(0.0, 1.0, 0.25, kFloat64).to_vector<double>() == std::vector<double>{0, 0.25, 0.5, 0.75});
+  CHECK(arange(5).dtype() == kInt64);
+  CHECK(arange(5).to_vector<int64_t>() == std::vector<int64_t>{0, 1, 2, 3, 4});
+  CHECK(scalar_tensor(3.0).dim() == 0);
+  CHECK(scalar_tensor(3.0).item() == 3.0);
+  CHECK_THROWS_AS(zeros({2, -1}), Error);
+  CHECK_THROWS_AS(arange(1).item<int>() + zeros({2}).item(), Error);
+}
+
+TEST_CASE("Philox4x32-10 matches the Random123 known-answer vectors") {
+  // Known-answer test from Random123 (kat_vectors): counter {0,0,0,0}, key {0,0}.
+  Philox4 r = philox4x32_10(0, 0);
+  CHECK(r.v[0] == 0x6627e8d5u);
+  CHECK(r.v[1] == 0xe169c58du);
+  CHECK(r.v[2] == 0xbc57ac4cu);
+  CHECK(r.v[3] == 0x9b00dbd8u);
+}
+
+TEST_CASE("random tensors: seeded, reproducible, right moments") {
+  Generator g1(42), g2(42), g3(43);
+  Tensor a = randn({10000}, kFloat64, &g1);
+  Tensor b = randn({10000}, kFloat64, &g2);
+  Tensor c = randn({10000}, kFloat64, &g3);
+  CHECK(a.to_vector<double>() == b.to_vector<double>());
+  CHECK(a.to_vector<double>() != c.to_vector<double>());
+  std::vector<double> v = a.to_vector<double>();
+  double mean = 0, sq = 0;
+  for (double x : v) mean += x;
+  mean /= v.size();
+  for (double x : v) sq += (x - mean) * (x - mean);
+  CHECK(std::abs(mean) < 0.05);
+  CHECK(std::abs(sq / v.size() - 1.0) < 0.05);
+  Tensor u = uniform({10000}, 2.0, 3.0, kFloat32, &g1);
+  for (float x : u.to_vector<float>()) REQUIRE((x >= 2.0f && x < 3.0f));
+  Tensor m = bernoulli({10000}, 0.3, kFloat32, &g1);
+  double ones_frac = 0;
+  for (float x : m.to_vector<float>()) ones_frac += x;
+  CHECK(std::abs(ones_frac / 10000 - 0.3) < 0.02);
+  // The stream advances: two draws from one generator differ.
+  Generator g(7);
+  CHECK(rand({4}, kFloat32, &g).to_vector<float>() != rand({4}, kFloat32, &g).to_vector<float>());
+}
+
+TEST_CASE("item, printing and errors") {
+  Tensor x = t64({1, 2, 3, 4}, {2, 2});
+  CHECK(x.str() == "tensor([[1.0000, 2.0000],\n        [3.0000, 4.0000]], dtype=float64)");
+  CHECK(arange(3).str() == "tensor([0, 1, 2], dtype=int64)");
+  CHECK_THROWS_AS(x.item(), Error);
+  CHECK_THROWS_WITH_AS(x.size(2), doctest::Contains("out of range"), Error);
+  CHECK_THROWS_WITH_AS(x.permute({0, 0}), doctest::Contains("repeated"), Error);
+  CHECK_THROWS_WITH_AS(Device::parse("gpu"), doctest::Contains("unknown device"), Error);
+}
+
+TEST_CASE("CUDA requested without a device is a clear error") {
+  if (cuda_available()) return;
+  CHECK_THROWS_WITH_AS(zeros({2}, Device::cuda()), doctest::Contains("cuda"), Error);
+}
+
+TEST_CASE("CPU allocator: aligned, tracks current and peak bytes") {
+  reset_peak_memory(Device::cpu());
+  int64_t before = memory_stats(Device::cpu()).current_bytes;
+  {
+    Tensor t = empty({1000}, kFloat64);
+    CHECK(reinterpret_cast<uintptr_t>(t.data_ptr()) % 64 == 0);
+    CHECK(memory_stats(Device::cpu()).current_bytes - before == 8000);
+  }
+  CHECK(memory_stats(Device::cpu()).current_bytes == before);
+  CHECK(memory_stats(Device::cpu()).peak_bytes >= before + 8000);
+}
