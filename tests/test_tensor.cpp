@@ -2,6 +2,10 @@
 #include "tests/harness.h"
 #include "tensor/allocator.h"
 #include "tensor/copy.h"
+#include "tensor/npy.h"
+
+#include <cstdio>
+#include <fstream>
 #include "tensor/philox.h"
 
 using namespace autost;
@@ -160,4 +164,31 @@ TEST_CASE("CPU allocator: aligned, tracks current and peak bytes") {
   }
   CHECK(memory_stats(Device::cpu()).current_bytes == before);
   CHECK(memory_stats(Device::cpu()).peak_bytes >= before + 8000);
+}
+
+TEST_CASE("npy round trip and bad files") {
+  std::string dir = "npy_test_tmp";
+  std::string p = dir + ".npy";
+  Tensor x = arange(12, kFloat64).view({3, 4}).transpose(0, 1);
+  write_npy(p, x);
+  Tensor y = read_npy(p);
+  CHECK(y.shape() == Shape{4, 3});
+  CHECK(y.to_vector<double>() == x.contiguous().to_vector<double>());
+  write_npy(p, arange(5));
+  CHECK(read_npy(p).to_vector<int64_t>() == std::vector<int64_t>{0, 1, 2, 3, 4});
+  // Truncate the data: a clear error naming the file.
+  {
+    std::ifstream in(p, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::ofstream out(p, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size() - 3));
+  }
+  CHECK_THROWS_WITH_AS(read_npy(p), doctest::Contains(p.c_str()), Error);
+  {
+    std::ofstream out(p, std::ios::binary | std::ios::trunc);
+    out << "not numpy";
+  }
+  CHECK_THROWS_WITH_AS(read_npy(p), doctest::Contains("bad magic"), Error);
+  CHECK_THROWS_WITH_AS(read_npy("does/not/exist.npy"), doctest::Contains("cannot open"), Error);
+  std::remove(p.c_str());
 }
