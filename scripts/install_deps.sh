@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the Debian packages autost builds with, when any is missing. Nothing is downloaded from
+# anywhere else; the CUDA toolkit (nvcc, cuBLAS, cuDNN) is expected at /usr/local/cuda when present
+# and is optional (the CPU build works without it).
+#   scripts/install_deps.sh             build and test dependencies
+#   scripts/install_deps.sh --fixtures  also PyTorch, to regenerate tests/fixtures from tests/reference
+set -euo pipefail
+
+packages=(
+  cmake g++ make          # the build
+  libdnnl-dev             # oneDNN: CPU GEMM and convolution
+  doctest-dev             # the test framework
+)
+if [[ "${1:-}" == "--fixtures" ]]; then
+  packages+=(python3-torch python3-numpy)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if (( ${#missing[@]} )); then
+  echo "installing: ${missing[*]}"
+  SUDO=""
+  [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
