@@ -179,6 +179,25 @@ Tensor Tensor::to(DType d) const {
 
 Tensor Tensor::detach() const { return saved(*this); }
 
+// In-place writes are invisible to autograd, so they are refused on tensors that take part in it
+// unless grad mode is off (as an optimizer step runs).
+static void check_in_place(const Tensor& t, const char* op) {
+  AUTOST_CHECK(!(GradMode::enabled() && t.requires_grad()), op, ": in-place write to a tensor of shape ", t.shape(),
+               " that requires grad (use NoGradGuard or detach())");
+}
+
+Tensor& Tensor::copy_(const Tensor& src) {
+  check_in_place(*this, "copy_");
+  copy_into(*this, src);
+  return *this;
+}
+
+Tensor& Tensor::fill_(double value) {
+  check_in_place(*this, "fill_");
+  raw_fill(*this, value);
+  return *this;
+}
+
 bool Tensor::requires_grad() const {
   const auto& m = checked()->autograd;
   return m && (m->requires_grad || m->grad_fn);

@@ -75,16 +75,6 @@ template std::vector<int32_t> Tensor::to_vector<int32_t>() const;
 template std::vector<int64_t> Tensor::to_vector<int64_t>() const;
 template std::vector<uint8_t> Tensor::to_vector<uint8_t>() const;
 
-Tensor& Tensor::copy_(const Tensor& src) {
-  copy_into(*this, src);
-  return *this;
-}
-
-Tensor& Tensor::fill_(double value) {
-  raw_fill(*this, value);
-  return *this;
-}
-
 namespace {
 
 // PyTorch-like nested printing; long dimensions are summarised with "..." around 3 edge items.

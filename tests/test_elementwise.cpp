@@ -146,6 +146,12 @@ TEST_CASE("autograd: accumulation, shared inputs, detach, no_grad, freed graph")
   CHECK(!y.is_leaf());
   CHECK_THROWS_WITH_AS(t64({1}, {1}).backward(), doctest::Contains("does not require grad"), Error);
   CHECK_THROWS_AS(y.backward(), Error);  // non-scalar without a gradient
+  CHECK_THROWS_WITH_AS(x.fill_(0), doctest::Contains("in-place"), Error);
+  {
+    NoGradGuard ng;  // an optimizer step may write parameters in place
+    x.fill_(0);
+  }
+  CHECK(x.to_vector<double>() == std::vector<double>{0, 0, 0});
 }
 
 TEST_CASE("autograd through views (gradcheck)") {
