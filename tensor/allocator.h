@@ -16,8 +16,10 @@ struct MemoryStats {
   int64_t reserved_bytes = 0; // obtained from the system (CUDA: includes the cache)
 };
 
+// CPU blocks of 256 KiB and more are cached by size for reuse (up to 4 GiB idle).
 void* cpu_allocate(size_t nbytes);
 void cpu_free(void* p, size_t nbytes);
+void cpu_empty_cache();
 
 // CUDA caching allocator; both throw autost::Error when built without CUDA.
 void* cuda_allocate(size_t nbytes, int device);

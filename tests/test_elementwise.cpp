@@ -1,6 +1,7 @@
 // Elementwise ops: values against std:: math, broadcasting, gradients by finite differences.
 #include <cmath>
 
+#include "kernels/math/fastmath.h"
 #include "tests/harness.h"
 
 using namespace autost;
@@ -193,4 +194,22 @@ TEST_CASE("a graph thousands of nodes deep runs backward and frees without recur
   for (int i = 0; i < 200000; ++i) z = z + 0.0;
   z = Tensor();  // dropping an unused deep graph must not overflow the stack either
   CHECK(true);
+}
+
+TEST_CASE("vectorisable float32 exp and erf are accurate over their whole range") {
+  double worst_exp = 0, worst_erf = 0;
+  for (double x = -87.0; x <= 88.7; x += 0.0137) {
+    float xf = static_cast<float>(x);
+    double ref = std::exp(static_cast<double>(xf));
+    worst_exp = std::max(worst_exp, std::abs(math::exp_f32(xf) - ref) / ref);
+    worst_erf = std::max(worst_erf, std::abs(math::erf_f32(xf / 10) - std::erf(static_cast<double>(xf / 10))));
+  }
+  CHECK(worst_exp < 4e-7);   // a few ulp
+  CHECK(worst_erf < 5e-7);
+  CHECK(math::exp_f32(0.0f) == 1.0f);
+  CHECK(std::isinf(math::exp_f32(89.0f)));
+  CHECK(math::exp_f32(-100.0f) == 0.0f);
+  CHECK(std::isnan(math::exp_f32(NAN)));
+  CHECK(math::exp_f32(-INFINITY) == 0.0f);
+  CHECK(std::isinf(math::exp_f32(INFINITY)));
 }

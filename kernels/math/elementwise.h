@@ -3,6 +3,7 @@
 // functor has f (forward) and the derivative pieces its backward needs; `y` is the forward output.
 #include <cmath>
 
+#include "kernels/math/fastmath.h"
 #include "tensor/hd.h"
 
 namespace autost::math {
@@ -17,7 +18,7 @@ struct Abs {
   template <class T> AUTOST_HD static T df(T x, T) { return x > T(0) ? T(1) : (x < T(0) ? T(-1) : T(0)); }
 };
 struct Exp {
-  template <class T> AUTOST_HD static T f(T x) { using std::exp; return exp(x); }
+  template <class T> AUTOST_HD static T f(T x) { return fexp(x); }
   template <class T> AUTOST_HD static T df(T, T y) { return y; }
 };
 struct Log {
@@ -39,27 +40,32 @@ struct Relu {
 struct Sigmoid {
   // Written so that exp never overflows: for x < 0 use e^x / (1 + e^x).
   template <class T> AUTOST_HD static T f(T x) {
-    using std::exp;
-    if (x >= T(0)) return T(1) / (T(1) + exp(-x));
-    T e = exp(x);
-    return e / (T(1) + e);
+    T e = fexp(x < T(0) ? x : -x);  // e^-|x| <= 1
+    return x >= T(0) ? T(1) / (T(1) + e) : e / (T(1) + e);
   }
   template <class T> AUTOST_HD static T df(T, T y) { return y * (T(1) - y); }
 };
 struct Tanh {
-  template <class T> AUTOST_HD static T f(T x) { using std::tanh; return tanh(x); }
+  // float32: 1 - 2 / (e^{2|x|} + 1), with the odd Taylor series near 0 where that cancels.
+  template <class T> AUTOST_HD static T f(T x) {
+    if constexpr (sizeof(T) == 4) {
+      T a = x < T(0) ? -x : x;
+      T big = T(1) - T(2) / (fexp(T(2) * a) + T(1));
+      T small = a * (T(1) - a * a * (T(1) / T(3) - a * a * T(2) / T(15)));
+      T y = a < T(0.0625) ? small : big;
+      return x < T(0) ? -y : y;
+    } else {
+      using std::tanh;
+      return tanh(x);
+    }
+  }
   template <class T> AUTOST_HD static T df(T, T y) { return T(1) - y * y; }
 };
 struct Gelu {  // exact: x * Phi(x)
-  template <class T> AUTOST_HD static T f(T x) {
-    using std::erf;
-    return T(0.5) * x * (T(1) + erf(x * T(0.70710678118654752440)));
-  }
+  template <class T> AUTOST_HD static T f(T x) { return T(0.5) * x * (T(1) + ferf(x * T(0.70710678118654752440))); }
   template <class T> AUTOST_HD static T df(T x, T) {
-    using std::erf;
-    using std::exp;
-    T cdf = T(0.5) * (T(1) + erf(x * T(0.70710678118654752440)));
-    T pdf = exp(T(-0.5) * x * x) * T(0.39894228040143267794);
+    T cdf = T(0.5) * (T(1) + ferf(x * T(0.70710678118654752440)));
+    T pdf = fexp(T(-0.5) * x * x) * T(0.39894228040143267794);
     return cdf + x * pdf;
   }
 };
