@@ -23,14 +23,18 @@ T row_max(const T* x, int64_t n) {
   return m;
 }
 
-// log(sum exp(x)) computed as m + log(sum exp(x - m)).
+// A row's maximum m and log(sum exp(x - m)); log-sum-exp is m + log_s.
 template <class T>
-T row_logsumexp(const T* x, int64_t n) {
+struct RowStats {
+  T m, log_s;
+};
+template <class T>
+RowStats<T> row_stats(const T* x, int64_t n) {
   const T m = row_max(x, n);
   T s = 0;
 #pragma omp simd reduction(+ : s)
   for (int64_t r = 0; r < n; ++r) s += std::exp(x[r] - m);
-  return m + std::log(s);
+  return {m, std::log(s)};
 }
 
 template <class T>
@@ -44,9 +48,11 @@ void softmax_rows(T* y, const T* x, int64_t outer, int64_t n, bool log) {
       if (log) {
 #pragma omp simd reduction(+ : s)
         for (int64_t r = 0; r < n; ++r) s += std::exp(xr[r] - m);
-        const T shift = m + std::log(s);
+        // (x - m) - log s, not x - (m + log s): x - m is exact near the maximum, which keeps
+        // the largest log-probabilities accurate in float32 when the logits are large.
+        const T ls = std::log(s);
 #pragma omp simd
-        for (int64_t r = 0; r < n; ++r) yr[r] = xr[r] - shift;
+        for (int64_t r = 0; r < n; ++r) yr[r] = (xr[r] - m) - ls;
       } else {
 #pragma omp simd reduction(+ : s)
         for (int64_t r = 0; r < n; ++r) {
@@ -84,10 +90,10 @@ void softmax_columns(T* y, const T* x, int64_t outer, int64_t n, int64_t inner, 
 #pragma omp simd
                      for (int64_t i = 0; i < w; ++i) s[i] += std::exp(xb[r * inner + i] - m[i]);
                    if (log) {
-                     for (int64_t i = 0; i < w; ++i) m[i] += std::log(s[i]);
+                     for (int64_t i = 0; i < w; ++i) s[i] = std::log(s[i]);
                      for (int64_t r = 0; r < n; ++r)
 #pragma omp simd
-                       for (int64_t i = 0; i < w; ++i) yb[r * inner + i] = xb[r * inner + i] - m[i];
+                       for (int64_t i = 0; i < w; ++i) yb[r * inner + i] = (xb[r * inner + i] - m[i]) - s[i];
                    } else {
                      for (int64_t i = 0; i < w; ++i) s[i] = T(1) / s[i];
                      for (int64_t r = 0; r < n; ++r)
@@ -183,12 +189,13 @@ void cross_entropy(const Tensor& rows, const Tensor& logits, const Tensor& targe
     const T e = static_cast<T>(eps);
     for_rows(N, C, [&](int64_t n) {
       const T* xr = x + n * C;
+      const RowStats<T> st = row_stats(xr, C);
       T rs = 0;
       if (eps != 0.0) {
 #pragma omp simd reduction(+ : rs)
-        for (int64_t c = 0; c < C; ++c) rs += xr[c];
+        for (int64_t c = 0; c < C; ++c) rs += xr[c] - st.m;
       }
-      loss[n] = math::smoothed_nll(row_logsumexp(xr, C), xr[t[n]], rs, e, static_cast<T>(C));
+      loss[n] = math::smoothed_nll(st.log_s, st.m - xr[t[n]], rs, e, static_cast<T>(C));
     });
   });
 }
@@ -206,10 +213,11 @@ void cross_entropy_backward(const Tensor& gx, const Tensor& grad, const Tensor& 
     for_rows(N, C, [&](int64_t n) {
       const T* xr = x + n * C;
       T* orow = out + n * C;
-      const T lse = row_logsumexp(xr, C);
+      const RowStats<T> st = row_stats(xr, C);
 #pragma omp simd
-      for (int64_t c = 0; c < C; ++c) orow[c] = scale * math::smoothed_nll_grad(std::exp(xr[c] - lse), false, e, classes);
-      orow[t[n]] = scale * math::smoothed_nll_grad(std::exp(xr[t[n]] - lse), true, e, classes);
+      for (int64_t c = 0; c < C; ++c)
+        orow[c] = scale * math::smoothed_nll_grad(std::exp((xr[c] - st.m) - st.log_s), false, e, classes);
+      orow[t[n]] = scale * math::smoothed_nll_grad(std::exp((xr[t[n]] - st.m) - st.log_s), true, e, classes);
     });
   });
 }
@@ -223,10 +231,10 @@ void soft_cross_entropy(const Tensor& rows, const Tensor& logits, const Tensor& 
     T* loss = static_cast<T*>(rows.data_ptr());
     for_rows(N, C, [&](int64_t n) {
       const T *xr = x + n * C, *pr = p + n * C;
-      const T lse = row_logsumexp(xr, C);
+      const RowStats<T> st = row_stats(xr, C);
       T acc = 0;  // sum_c p (lse - x): the probabilities need not sum to exactly 1
 #pragma omp simd reduction(+ : acc)
-      for (int64_t c = 0; c < C; ++c) acc += pr[c] * (lse - xr[c]);
+      for (int64_t c = 0; c < C; ++c) acc += pr[c] * (st.log_s - (xr[c] - st.m));
       loss[n] = acc;
     });
   });
@@ -243,12 +251,12 @@ void soft_cross_entropy_backward(const Tensor& gx, const Tensor& grad, const Ten
     for_rows(N, C, [&](int64_t n) {
       const T *xr = x + n * C, *pr = p + n * C;
       T* orow = out + n * C;
-      const T lse = row_logsumexp(xr, C);
+      const RowStats<T> st = row_stats(xr, C);
       T psum = 0;
 #pragma omp simd reduction(+ : psum)
       for (int64_t c = 0; c < C; ++c) psum += pr[c];
 #pragma omp simd
-      for (int64_t c = 0; c < C; ++c) orow[c] = scale * (std::exp(xr[c] - lse) * psum - pr[c]);
+      for (int64_t c = 0; c < C; ++c) orow[c] = scale * (std::exp((xr[c] - st.m) - st.log_s) * psum - pr[c]);
     });
   });
 }

@@ -22,12 +22,13 @@ AUTOST_HD bool max_pair_wins(T v, long long i, T best, long long bi) {
   return i < bi;  // equal (or both NaN)
 }
 
-// -log p[c] summed the way label smoothing needs it, from a row's log-sum-exp `lse`:
-//   loss = (1 - eps) (lse - x[t]) + eps / C * sum_c (lse - x[c])
-//        = lse - (1 - eps) x[t] - eps / C * sum_c x[c].
+// One row's label-smoothed negative log-likelihood,
+//   (1 - eps) (lse - x[t]) + eps / C * sum_c (lse - x[c]),   lse = m + log_s,
+// written with the max-shifted logits (x - m), which are exact near the maximum, so large logits
+// keep their precision in float32: log_s + (1 - eps) (m - x[t]) - eps / C * sum_c (x[c] - m).
 template <class T>
-AUTOST_HD T smoothed_nll(T lse, T x_target, T row_sum, T eps, T classes) {
-  return lse - (T(1) - eps) * x_target - eps / classes * row_sum;
+AUTOST_HD T smoothed_nll(T log_s, T m_minus_target, T shifted_sum, T eps, T classes) {
+  return log_s + (T(1) - eps) * m_minus_target - eps / classes * shifted_sum;
 }
 
 // d loss / d x[c] for one row (before the 1/N of the mean): softmax minus the smoothed one-hot.
