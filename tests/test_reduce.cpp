@@ -166,6 +166,10 @@ TEST_CASE("max and argmax against a naive scan, with ties, -inf and NaN") {
   Tensor withnan = t64({1, std::nan(""), 3}, {3});
   CHECK(std::isnan(max(withnan).item()));
   CHECK(argmax(withnan, 0).item() == 1);
+  // Over a size-1 dim every element is its own maximum, at index 0.
+  auto [v1, i1] = max(x.narrow(1, 2, 1), 1, true);
+  CHECK_CLOSE(v1, x.narrow(1, 2, 1), 0, 0);
+  CHECK(i1.to_vector<int64_t>() == std::vector<int64_t>(15, 0));
   // A 0-d tensor is its own maximum.
   auto [s, si] = max(t64({4}, {}), 0);
   CHECK(s.item() == 4);
