@@ -76,7 +76,8 @@ void batch_norm_forward(const Tensor& out, const Tensor& save_mean, const Tensor
         }
         sm[c] = static_cast<T>(mean);
         si[c] = static_cast<T>(invstd);
-        const T m = static_cast<T>(mean), scale = static_cast<T>(invstd * (w ? double(w[c]) : 1.0));
+        // From the stored (rounded) statistics, exactly as the CUDA apply kernel computes them.
+        const T m = sm[c], scale = static_cast<T>(static_cast<double>(si[c]) * (w ? double(w[c]) : 1.0));
         const T shift = b ? b[c] : T(0);
         for (int64_t n = 0; n < g.n; ++n) {
           const int64_t base = (n * g.c + c) * g.s;
