@@ -1,0 +1,223 @@
+// CPU batch and layer normalisation. Statistics are two-pass (mean, then squared deviations) with
+// double accumulators, so float32 inputs with a large mean still give an accurate variance.
+// Batch norm parallelises over channels, layer norm over rows.
+#include <algorithm>
+#include <vector>
+
+#include "kernels/cpu/norm.h"
+#include "kernels/math/norm.h"
+#include "tensor/parallel.h"
+
+namespace autost::kernels::cpu {
+namespace {
+
+template <class T>
+T* ptr(const Tensor& t) {
+  return t.defined() ? static_cast<T*>(t.data_ptr()) : nullptr;
+}
+
+// Grain in units of work items that each touch `per_item` elements.
+int64_t grain_for(int64_t per_item) { return std::max<int64_t>(1, kGrainElementwise / std::max<int64_t>(per_item, 1)); }
+
+// A channel is n runs of s contiguous elements, one run per sample.
+template <class T>
+double channel_sum(const T* x, const BatchNormGeom& g, int64_t c) {
+  double acc = 0;
+  for (int64_t n = 0; n < g.n; ++n) {
+    const T* p = x + (n * g.c + c) * g.s;
+#pragma omp simd reduction(+ : acc)
+    for (int64_t s = 0; s < g.s; ++s) acc += static_cast<double>(p[s]);
+  }
+  return acc;
+}
+
+template <class T>
+double channel_sq_dev(const T* x, const BatchNormGeom& g, int64_t c, double mean) {
+  double acc = 0;
+  for (int64_t n = 0; n < g.n; ++n) {
+    const T* p = x + (n * g.c + c) * g.s;
+#pragma omp simd reduction(+ : acc)
+    for (int64_t s = 0; s < g.s; ++s) {
+      double d = static_cast<double>(p[s]) - mean;
+      acc += d * d;
+    }
+  }
+  return acc;
+}
+
+}  // namespace
+
+void batch_norm_forward(const Tensor& out, const Tensor& save_mean, const Tensor& save_invstd, const Tensor& x,
+                        const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
+                        const Tensor& running_var, const BatchNormGeom& g, bool training, double momentum,
+                        double eps) {
+  dispatch_floating(x.dtype(), "batch_norm", [&](auto tt) {
+    using T = typename decltype(tt)::type;
+    const T *xp = ptr<T>(x), *w = ptr<T>(weight), *b = ptr<T>(bias);
+    T *y = ptr<T>(out), *sm = ptr<T>(save_mean), *si = ptr<T>(save_invstd);
+    T *rm = ptr<T>(running_mean), *rv = ptr<T>(running_var);
+    const double count = static_cast<double>(g.count());
+    parallel_for(g.c, grain_for(g.count()), [&](int64_t c0, int64_t c1) {
+      for (int64_t c = c0; c < c1; ++c) {
+        double mean, invstd;
+        if (training) {
+          mean = channel_sum(xp, g, c) / count;
+          double var = channel_sq_dev(xp, g, c, mean) / count;
+          invstd = math::inv_std(var, eps);
+          if (rm) {
+            double m = rm[c], v = rv[c];
+            math::running_update(m, v, mean, var, count, momentum);
+            rm[c] = static_cast<T>(m);
+            rv[c] = static_cast<T>(v);
+          }
+        } else {
+          mean = rm[c];
+          invstd = math::inv_std(rv[c], eps);
+        }
+        sm[c] = static_cast<T>(mean);
+        si[c] = static_cast<T>(invstd);
+        // From the stored (rounded) statistics, exactly as the CUDA apply kernel computes them.
+        const T m = sm[c], scale = static_cast<T>(static_cast<double>(si[c]) * (w ? double(w[c]) : 1.0));
+        const T shift = b ? b[c] : T(0);
+        for (int64_t n = 0; n < g.n; ++n) {
+          const int64_t base = (n * g.c + c) * g.s;
+#pragma omp simd
+          for (int64_t s = 0; s < g.s; ++s) y[base + s] = math::norm_apply(xp[base + s], m, scale, shift);
+        }
+      }
+    });
+  });
+}
+
+void batch_norm_backward(const Tensor& gx, const Tensor& gw, const Tensor& gb, const Tensor& grad, const Tensor& x,
+                         const Tensor& weight, const Tensor& save_mean, const Tensor& save_invstd,
+                         const BatchNormGeom& g, bool training) {
+  dispatch_floating(x.dtype(), "batch_norm_backward", [&](auto tt) {
+    using T = typename decltype(tt)::type;
+    const T *xp = ptr<T>(x), *gp = ptr<T>(grad), *w = ptr<T>(weight);
+    const T *sm = ptr<T>(save_mean), *si = ptr<T>(save_invstd);
+    T *dx = ptr<T>(gx), *dw = ptr<T>(gw), *db = ptr<T>(gb);
+    const double count = static_cast<double>(g.count());
+    parallel_for(g.c, grain_for(2 * g.count()), [&](int64_t c0, int64_t c1) {
+      for (int64_t c = c0; c < c1; ++c) {
+        const double mean = sm[c], invstd = si[c];
+        double sum_g = 0, sum_gxc = 0;
+        for (int64_t n = 0; n < g.n; ++n) {
+          const int64_t base = (n * g.c + c) * g.s;
+#pragma omp simd reduction(+ : sum_g, sum_gxc)
+          for (int64_t s = 0; s < g.s; ++s) {
+            double gv = gp[base + s];
+            sum_g += gv;
+            sum_gxc += gv * (static_cast<double>(xp[base + s]) - mean);
+          }
+        }
+        if (dw) dw[c] = static_cast<T>(sum_gxc * invstd);
+        if (db) db[c] = static_cast<T>(sum_g);
+        if (!dx) continue;
+        math::GradCoeffs k =
+            math::batch_norm_grad_coeffs(invstd, w ? double(w[c]) : 1.0, sum_g, sum_gxc, count, training);
+        const T m = sm[c], kg = static_cast<T>(k.k_g), kx = static_cast<T>(k.k_x), kc = static_cast<T>(k.k_c);
+        for (int64_t n = 0; n < g.n; ++n) {
+          const int64_t base = (n * g.c + c) * g.s;
+#pragma omp simd
+          for (int64_t s = 0; s < g.s; ++s) dx[base + s] = gp[base + s] * kg + (xp[base + s] - m) * kx + kc;
+        }
+      }
+    });
+  });
+}
+
+void layer_norm_forward(const Tensor& out, const Tensor& mean, const Tensor& rstd, const Tensor& x,
+                        const Tensor& weight, const Tensor& bias, int64_t rows, int64_t d, double eps) {
+  dispatch_floating(x.dtype(), "layer_norm", [&](auto tt) {
+    using T = typename decltype(tt)::type;
+    const T *xp = ptr<T>(x), *w = ptr<T>(weight), *b = ptr<T>(bias);
+    T *y = ptr<T>(out), *mp = ptr<T>(mean), *rp = ptr<T>(rstd);
+    parallel_for(rows, grain_for(d), [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; ++r) {
+        const T* row = xp + r * d;
+        double sum = 0;
+#pragma omp simd reduction(+ : sum)
+        for (int64_t i = 0; i < d; ++i) sum += static_cast<double>(row[i]);
+        const double mu = sum / static_cast<double>(d);
+        double sq = 0;
+#pragma omp simd reduction(+ : sq)
+        for (int64_t i = 0; i < d; ++i) {
+          double dv = static_cast<double>(row[i]) - mu;
+          sq += dv * dv;
+        }
+        const T m = static_cast<T>(mu), rs = static_cast<T>(math::inv_std(sq / static_cast<double>(d), eps));
+        mp[r] = m;
+        rp[r] = rs;
+        T* o = y + r * d;
+#pragma omp simd
+        for (int64_t i = 0; i < d; ++i) {
+          T v = (row[i] - m) * rs;
+          if (w) v *= w[i];
+          if (b) v += b[i];
+          o[i] = v;
+        }
+      }
+    });
+  });
+}
+
+void layer_norm_backward(const Tensor& gx, const Tensor& gw, const Tensor& gb, const Tensor& grad, const Tensor& x,
+                         const Tensor& weight, const Tensor& mean, const Tensor& rstd, int64_t rows, int64_t d) {
+  dispatch_floating(x.dtype(), "layer_norm_backward", [&](auto tt) {
+    using T = typename decltype(tt)::type;
+    const T *xp = ptr<T>(x), *gp = ptr<T>(grad), *w = ptr<T>(weight), *mp = ptr<T>(mean), *rp = ptr<T>(rstd);
+    T *dx = ptr<T>(gx), *dw = ptr<T>(gw), *db = ptr<T>(gb);
+    if (dx) {
+      parallel_for(rows, grain_for(2 * d), [&](int64_t r0, int64_t r1) {
+        for (int64_t r = r0; r < r1; ++r) {
+          const T *row = xp + r * d, *grow = gp + r * d;
+          const T m = mp[r], rs = rp[r];
+          double sum_gw = 0, sum_gw_xhat = 0;
+#pragma omp simd reduction(+ : sum_gw, sum_gw_xhat)
+          for (int64_t i = 0; i < d; ++i) {
+            double gwv = static_cast<double>(grow[i]) * (w ? static_cast<double>(w[i]) : 1.0);
+            sum_gw += gwv;
+            sum_gw_xhat += gwv * static_cast<double>((row[i] - m) * rs);
+          }
+          math::RowGradCoeffs k = math::layer_norm_grad_coeffs(rs, sum_gw, sum_gw_xhat, static_cast<double>(d));
+          const T a = static_cast<T>(k.a), c = static_cast<T>(k.c);
+          T* o = dx + r * d;
+#pragma omp simd
+          for (int64_t i = 0; i < d; ++i) {
+            T gwv = w ? grow[i] * w[i] : grow[i];
+            o[i] = gwv * rs + (row[i] - m) * rs * a + c;
+          }
+        }
+      });
+    }
+    if (!dw && !db) return;
+    // Column sums over rows, one chunk of columns per task: each column is summed in row order by
+    // one thread, so the result does not depend on the thread count.
+    const int64_t chunk = 256, chunks = (d + chunk - 1) / chunk;
+    parallel_for(chunks, grain_for(rows * chunk), [&](int64_t t0, int64_t t1) {
+      std::vector<double> acc_w(chunk), acc_b(chunk);
+      for (int64_t t = t0; t < t1; ++t) {
+        const int64_t i0 = t * chunk, len = std::min(chunk, d - i0);
+        std::fill(acc_w.begin(), acc_w.end(), 0.0);
+        std::fill(acc_b.begin(), acc_b.end(), 0.0);
+        for (int64_t r = 0; r < rows; ++r) {
+          const T *row = xp + r * d + i0, *grow = gp + r * d + i0;
+          const T m = mp[r], rs = rp[r];
+          double *aw = acc_w.data(), *ab = acc_b.data();
+#pragma omp simd
+          for (int64_t i = 0; i < len; ++i) {
+            aw[i] += static_cast<double>(grow[i]) * static_cast<double>((row[i] - m) * rs);
+            ab[i] += static_cast<double>(grow[i]);
+          }
+        }
+        for (int64_t i = 0; i < len; ++i) {
+          if (dw) dw[i0 + i] = static_cast<T>(acc_w[i]);
+          if (db) db[i0 + i] = static_cast<T>(acc_b[i]);
+        }
+      }
+    });
+  });
+}
+
+}  // namespace autost::kernels::cpu
