@@ -102,7 +102,8 @@ TEST_CASE("factories") {
   CHECK(scalar_tensor(3.0).dim() == 0);
   CHECK(scalar_tensor(3.0).item() == 3.0);
   CHECK_THROWS_AS(zeros({2, -1}), Error);
-  CHECK_THROWS_AS(arange(1).item<int>() + zeros({2}).item(), Error);
+  CHECK(arange(1).item<int>() == 0);
+  CHECK_THROWS_AS(zeros({2}).item(), Error);
 }
 
 TEST_CASE("Philox4x32-10 matches the Random123 known-answer vectors") {
