@@ -1,5 +1,7 @@
 #include "apps/bench/kernels_bench.h"
 
+#include <sys/resource.h>
+
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -57,9 +59,25 @@ class KernelsBench {
   }
 
  private:
+  // Also records the page faults per timed call: on CPU a kernel whose output is fresh memory from
+  // the system pays one fault per 4 KiB page, which can cost more than the kernel itself.
   template <class F>
   double time(F&& f) {
-    return median_ms(o_.timing, [this] { device_sync(dev_); }, f);
+    long before = minor_faults();
+    double ms = median_ms(o_.timing, [this] { device_sync(dev_); }, f);
+    faults_per_call_ = double(minor_faults() - before) / (o_.timing.warmup + o_.timing.reps);
+    return ms;
+  }
+  static long minor_faults() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return u.ru_minflt;
+  }
+  std::string faults_note() const {
+    if (!dev_.is_cpu()) return "";
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.0f page faults/call", faults_per_call_);
+    return buf;
   }
   Tensor rnd(const Shape& s) { return rand(s, TensorOptions(dev_)); }
   static double gflops(double flop, double ms) { return flop / ms / 1e6; }
@@ -91,10 +109,11 @@ class KernelsBench {
     Tensor c = empty({M, N}, TensorOptions(dev_));
     const double flop = 2.0 * M * N * K;
     double ours = time([&] { Tensor y = kernels::matmul(a, b, ta, tb); });
+    std::string faults = faults_note();
     double direct = time([&] { vendor_sgemm(dev_, ta, tb, M, N, K, a.data<float>(), b.data<float>(), c.data<float>()); });
-    char note[160];
-    std::snprintf(note, sizeof note, "%s; %s %.3f ms, ours/direct %.0f%%", what, vendor_sgemm_name(dev_), direct,
-                  100.0 * direct / ours);
+    char note[200];
+    std::snprintf(note, sizeof note, "%s; %s %.3f ms, ours/direct %.0f%%%s%s", what, vendor_sgemm_name(dev_), direct,
+                  100.0 * direct / ours, faults.empty() ? "" : "; ", faults.c_str());
     double rate = gflops(flop, ours);
     print_row(stdout, {op, dims({M, K, N}), ours, rate, "GFLOP/s", rate / gemm_ceiling_, note});
   }
@@ -116,7 +135,9 @@ class KernelsBench {
     const std::string shape = dims({N, C, H, W}) + ":" + std::to_string(O);
     auto row = [&](const char* op, double ms) {
       double rate = gflops(flop, ms);
-      print_row(stdout, {op, shape, ms, rate, "GFLOP/s", rate / gemm_ceiling_, "SPS conv"});
+      std::string note = "SPS conv";
+      if (dev_.is_cpu()) note += "; " + faults_note();
+      print_row(stdout, {op, shape, ms, rate, "GFLOP/s", rate / gemm_ceiling_, note});
     };
     row("conv2d_fwd", time([&] { Tensor y = kernels::conv2d(x, w, Tensor(), p); }));
     row("conv2d_bwd_input", time([&] { Tensor y = kernels::conv2d_backward_input(g, w, x.shape(), p); }));
@@ -134,7 +155,7 @@ class KernelsBench {
   void mem_row(const char* op, const std::string& shape, double bytes, F&& f) {
     double ms = time(f);
     double rate = gbps(bytes, ms);
-    print_row(stdout, {op, shape, ms, rate, "GB/s", rate / copy_ceiling_, ""});
+    print_row(stdout, {op, shape, ms, rate, "GB/s", rate / copy_ceiling_, faults_note()});
   }
 
   void memory_bound() {
@@ -161,6 +182,7 @@ class KernelsBench {
   Device dev_;
   double gemm_ceiling_ = 0;
   double copy_ceiling_ = 0;
+  double faults_per_call_ = 0;
 };
 
 }  // namespace
