@@ -1,4 +1,7 @@
 // The boundary of the reductions: planning, output allocation and device dispatch.
+#include <algorithm>
+#include <limits>
+
 #include "kernels/backend.h"
 #include "kernels/cpu/reduce.h"
 #include "kernels/ops.h"
@@ -34,6 +37,49 @@ Tensor sum(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
 
 Tensor mean(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
   return sum_scaled(x, dims, keepdim, true, "mean");
+}
+
+Tensor var(const Tensor& x, const std::vector<int64_t>& dims, int64_t correction, bool keepdim) {
+  AUTOST_CHECK(x.defined(), "var: undefined input");
+  AUTOST_CHECK(x.dtype() == kFloat32 || x.dtype() == kFloat64, "var: dtype ", dtype_name(x.dtype()),
+               " not supported (float32 or float64), shape ", x.shape());
+  AUTOST_CHECK(correction >= 0, "var: correction ", correction, " must be non-negative, shape ", x.shape());
+  ReducePlan p = plan_reduction(x, dims, keepdim, "var");
+  Tensor out = empty(p.out_shape, TensorOptions(x.dtype()).device(x.device()));
+  if (out.numel() == 0) return out;
+  if (p.reduced == 0) {  // torch: the variance of nothing is NaN
+    out.fill_(std::numeric_limits<double>::quiet_NaN());
+    return out;
+  }
+  // Too few elements for the correction gives 0 / 0 = NaN or x / 0 = inf, as torch does.
+  double divisor = std::max<double>(0.0, static_cast<double>(p.reduced - correction));
+  AUTOST_BACKEND(x.device(), "var", var, out, p.input, p.outer, p.reduced, p.inner, divisor);
+  return out;
+}
+
+std::pair<Tensor, Tensor> max(const Tensor& x, int64_t dim, bool keepdim) {
+  AUTOST_CHECK(x.defined(), "max: undefined input");
+  AUTOST_CHECK(x.dtype() == kFloat32 || x.dtype() == kFloat64, "max: dtype ", dtype_name(x.dtype()),
+               " not supported (float32 or float64), shape ", x.shape());
+  int64_t d = x.wrap_dim(dim, "max");
+  // A 0-d tensor is its own maximum over "dim 0"; plan it as a length-1 vector.
+  Tensor in = x.dim() == 0 ? raw_view(x, {1}) : x;
+  AUTOST_CHECK(in.shape()[d] > 0, "max: reduction over dimension ", dim, " of size 0, shape ", x.shape());
+  ReducePlan p = plan_reduction(in, {d}, keepdim && x.dim() > 0, "max");
+  if (x.dim() == 0) p.out_shape = {};
+  TensorOptions opts = TensorOptions(x.dtype()).device(x.device());
+  Tensor values = empty(p.out_shape, opts);
+  Tensor indices = empty(p.out_shape, TensorOptions(kInt64).device(x.device()));
+  if (values.numel() == 0) return {values, indices};
+  AUTOST_BACKEND(x.device(), "max", max, values, indices, p.input, p.outer, p.reduced, p.inner);
+  return {values, indices};
+}
+
+Tensor max_all(const Tensor& x) {
+  AUTOST_CHECK(x.defined(), "max: undefined input");
+  AUTOST_CHECK(x.numel() > 0, "max: empty input of shape ", x.shape(), " has no maximum");
+  Tensor flat = raw_view(raw_contiguous(x), {x.numel()});
+  return max(flat, 0, false).first;
 }
 
 Tensor sum_to(const Tensor& x, const Shape& shape) {
