@@ -200,6 +200,7 @@ class Bench:
         print(f"# torch bench kernels: device cpu, {torch.get_num_threads()} threads, "
               f"warm-up {self.warmup}, median of {self.reps} runs")
         describe_blas()
+        print("# load average before the run: %.2f %.2f %.2f" % os.getloadavg())
         print("# matmul shape is MxKxN (op(A) [M,K] times op(B) [K,N]); conv shape is NxCxHxW:O, 3x3 stride 1 pad 1")
         print("# ceiling: GFLOP/s as a fraction of the ceiling_sgemm row, GB/s (read + write) of the ceiling_memcpy row")
         print_header()

@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,7 @@ class KernelsBench {
   void run() {
     std::printf("# autost bench kernels: device %s, %d OpenMP threads, warm-up %d, median of %d runs\n",
                 dev_.str().c_str(), num_threads(), o_.timing.warmup, o_.timing.reps);
+    print_load();
     std::printf("# matmul shape is MxKxN (op(A) [M,K] times op(B) [K,N]); conv shape is NxCxHxW:O, 3x3 stride 1 pad 1\n");
     std::printf("# ceiling: GFLOP/s as a fraction of the %s row, GB/s (read + write) of the memcpy row\n",
                 vendor_sgemm_name(dev_));
@@ -61,6 +63,13 @@ class KernelsBench {
  private:
   // Also records the page faults per timed call: on CPU a kernel whose output is fresh memory from
   // the system pays one fault per 4 KiB page, which can cost more than the kernel itself.
+  // Other processes on the cores stretch every OpenMP barrier by a scheduler time slice, so a table
+  // is only comparable with one measured at a similar load.
+  static void print_load() {
+    double l[3];
+    if (getloadavg(l, 3) == 3)
+      std::printf("# load average before the run: %.2f %.2f %.2f (on %d threads)\n", l[0], l[1], l[2], num_threads());
+  }
   template <class F>
   double time(F&& f) {
     long before = minor_faults();
