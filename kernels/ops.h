@@ -92,7 +92,7 @@ struct Pool2dParams {
 };
 // Returns the output and the int64 argmax index (within each H*W plane) for backward.
 std::pair<Tensor, Tensor> max_pool2d(const Tensor& x, const Pool2dParams& p);
-Tensor max_pool2d_backward(const Tensor& grad, const Tensor& indices, const Shape& x_shape);
+Tensor max_pool2d_backward(const Tensor& grad, const Tensor& indices, const Shape& x_shape, const Pool2dParams& p);
 Tensor avg_pool2d(const Tensor& x, const Pool2dParams& p);
 Tensor avg_pool2d_backward(const Tensor& grad, const Shape& x_shape, const Pool2dParams& p);
 

@@ -8,14 +8,12 @@
 namespace autost::kernels {
 namespace {
 
-math::PoolGeom plan(const char* op, const Tensor& x, const Pool2dParams& p) {
-  AUTOST_CHECK(x.defined(), op, ": undefined input");
-  AUTOST_CHECK(x.dim() == 4, op, ": expected input [N, C, H, W], got ", x.shape());
-  AUTOST_CHECK(x.dtype() == kFloat32 || x.dtype() == kFloat64, op, ": dtype ", dtype_name(x.dtype()),
-               " not supported (float32 or float64), shape ", x.shape());
+// Window geometry for an input of shape x_shape [N, C, H, W].
+math::PoolGeom plan_shape(const char* op, const Shape& x_shape, const Pool2dParams& p) {
+  AUTOST_CHECK(x_shape.size() == 4, op, ": expected input [N, C, H, W], got ", x_shape);
   math::PoolGeom g{};
-  g.H = x.size(2);
-  g.W = x.size(3);
+  g.H = x_shape[2];
+  g.W = x_shape[3];
   for (int i = 0; i < 2; ++i) {
     AUTOST_CHECK(p.kernel[i] >= 1 && p.stride[i] >= 1 && p.padding[i] >= 0, op, ": kernel ", p.kernel[i],
                  ", stride ", p.stride[i], ", padding ", p.padding[i], " must be positive (padding >= 0)");
@@ -30,11 +28,18 @@ math::PoolGeom plan(const char* op, const Tensor& x, const Pool2dParams& p) {
   g.pw = p.padding[1];
   g.count_include_pad = p.count_include_pad;
   AUTOST_CHECK(g.H + 2 * g.ph >= g.kh && g.W + 2 * g.pw >= g.kw, op, ": kernel [", g.kh, ", ", g.kw,
-               "] is larger than the padded input ", x.shape());
+               "] is larger than the padded input ", x_shape);
   g.OH = math::pool_out_size(g.H, g.kh, g.sh, g.ph, p.ceil_mode);
   g.OW = math::pool_out_size(g.W, g.kw, g.sw, g.pw, p.ceil_mode);
-  AUTOST_CHECK(g.OH >= 1 && g.OW >= 1, op, ": output would be empty for input ", x.shape());
+  AUTOST_CHECK(g.OH >= 1 && g.OW >= 1, op, ": output would be empty for input ", x_shape);
   return g;
+}
+
+math::PoolGeom plan(const char* op, const Tensor& x, const Pool2dParams& p) {
+  AUTOST_CHECK(x.defined(), op, ": undefined input");
+  AUTOST_CHECK(x.dtype() == kFloat32 || x.dtype() == kFloat64, op, ": dtype ", dtype_name(x.dtype()),
+               " not supported (float32 or float64), shape ", x.shape());
+  return plan_shape(op, x.shape(), p);
 }
 
 Shape out_shape(const Tensor& x, const math::PoolGeom& g) { return {x.size(0), x.size(1), g.OH, g.OW}; }
@@ -59,17 +64,15 @@ std::pair<Tensor, Tensor> max_pool2d(const Tensor& x, const Pool2dParams& p) {
   return {y, idx};
 }
 
-Tensor max_pool2d_backward(const Tensor& grad, const Tensor& indices, const Shape& x_shape) {
+Tensor max_pool2d_backward(const Tensor& grad, const Tensor& indices, const Shape& x_shape, const Pool2dParams& p) {
   check_grad("max_pool2d_backward", grad, x_shape);
   AUTOST_CHECK(indices.defined() && indices.shape() == grad.shape() && indices.dtype() == kInt64 &&
                    indices.device() == grad.device(),
                "max_pool2d_backward: indices must be int64 of the gradient's shape ", grad.shape(), " on ",
                grad.device());
-  math::PoolGeom g{};
-  g.H = x_shape[2];
-  g.W = x_shape[3];
-  g.OH = grad.size(2);
-  g.OW = grad.size(3);
+  math::PoolGeom g = plan_shape("max_pool2d_backward", x_shape, p);
+  AUTOST_CHECK(grad.size(2) == g.OH && grad.size(3) == g.OW, "max_pool2d_backward: gradient ", grad.shape(),
+               " does not match the pooled size of input ", x_shape);
   Tensor gx = zeros(x_shape, TensorOptions(grad.dtype()).device(grad.device()));
   if (grad.numel() == 0) return gx;
   AUTOST_BACKEND(grad.device(), "max_pool2d_backward", max_pool2d_backward, gx, raw_contiguous(grad),

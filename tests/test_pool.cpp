@@ -106,8 +106,8 @@ TEST_CASE("pooling backward matches a naive scatter") {
     std::vector<double> gx(x.numel(), 0.0), gv = g.to_vector<double>(), iv = idx.to_vector<double>();
     const int64_t plane_out = y.size(2) * y.size(3), plane_in = 7 * 9;
     for (int64_t o = 0; o < g.numel(); ++o) gx[(o / plane_out) * plane_in + static_cast<int64_t>(iv[o])] += gv[o];
-    CHECK_CLOSE(kernels::max_pool2d_backward(g, idx, x.shape()), from_vector(gx, x.shape(), kFloat64), 1e-14, 1e-12);
-    CHECK_CLOSE(kernels::max_pool2d_backward(g.to(kFloat32), idx, x.shape()), from_vector(gx, x.shape(), kFloat64),
+    CHECK_CLOSE(kernels::max_pool2d_backward(g, idx, x.shape(), p), from_vector(gx, x.shape(), kFloat64), 1e-14, 1e-12);
+    CHECK_CLOSE(kernels::max_pool2d_backward(g.to(kFloat32), idx, x.shape(), p), from_vector(gx, x.shape(), kFloat64),
                 1e-6, 1e-5);
     // Average: avg_pool2d is linear, so its backward is its adjoint: <avg(x), g> = <x, avg^T(g)>.
     Tensor ga = kernels::avg_pool2d_backward(g, x.shape(), p);

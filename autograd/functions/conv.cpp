@@ -28,9 +28,10 @@ class Conv2dBackward : public Node {
 
 class MaxPool2dBackward : public Node {
  public:
-  MaxPool2dBackward(Tensor indices, Shape x_shape) : indices_(std::move(indices)), x_shape_(std::move(x_shape)) {}
+  MaxPool2dBackward(Tensor indices, Shape x_shape, kernels::Pool2dParams p)
+      : indices_(std::move(indices)), x_shape_(std::move(x_shape)), p_(p) {}
   std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
-    return {kernels::max_pool2d_backward(g[0], indices_, x_shape_)};
+    return {kernels::max_pool2d_backward(g[0], indices_, x_shape_, p_)};
   }
   std::string name() const override { return "max_pool2d_backward"; }
   void release_saved() override { indices_ = Tensor(); }
@@ -38,6 +39,7 @@ class MaxPool2dBackward : public Node {
  private:
   Tensor indices_;
   Shape x_shape_;
+  kernels::Pool2dParams p_;
 };
 
 class AvgPool2dBackward : public Node {
@@ -71,7 +73,7 @@ Tensor max_pool2d(const Tensor& x, std::array<int64_t, 2> kernel, std::array<int
                   std::array<int64_t, 2> padding, bool ceil_mode) {
   kernels::Pool2dParams p{kernel, stride, padding, ceil_mode, true};
   auto [y, indices] = kernels::max_pool2d(x, p);
-  if (needs_grad({&x})) set_history(y, make_node<MaxPool2dBackward>({x}, indices, x.shape()));
+  if (needs_grad({&x})) set_history(y, make_node<MaxPool2dBackward>({x}, indices, x.shape(), p));
   return y;
 }
 

@@ -1,7 +1,6 @@
-// CUDA pooling, one thread per output (forward) or per input element (average backward, a gather
-// over the windows containing it: deterministic). Max backward scatters with atomicAdd, because
-// its API carries only the argmax, not the window geometry; overlapping windows (stride < kernel)
-// then add in an unspecified order.
+// CUDA pooling, one thread per output (forward) or per input element (backward: a gather over the
+// windows containing that element, summed in a fixed order, so results are deterministic even
+// where windows overlap, as in the 3x3 stride-2 pools of Spikformer's SPS).
 #include "kernels/cpu/pool.h"
 #include "tensor/cuda/launch.cuh"
 
@@ -19,8 +18,17 @@ __global__ void max_pool_kernel(T* y, int64_t* idx, const T* x, math::PoolGeom g
 template <class T>
 __global__ void max_pool_backward_kernel(T* gx, const T* grad, const int64_t* idx, math::PoolGeom g, int64_t n) {
   AUTOST_GRID_STRIDE_LOOP(i, n) {
-    const int64_t pl = i / (g.OW * g.OH);
-    atomicAdd(gx + pl * g.H * g.W + idx[i], grad[i]);
+    const int64_t w = i % g.W, h = (i / g.W) % g.H, pl = i / (g.W * g.H);
+    const int64_t self = h * g.W + w;
+    const T* gp = grad + pl * g.OH * g.OW;
+    const int64_t* ip = idx + pl * g.OH * g.OW;
+    math::OutRange rh = math::windows_containing(h, g.kh, g.sh, g.ph, g.OH);
+    math::OutRange rw = math::windows_containing(w, g.kw, g.sw, g.pw, g.OW);
+    T acc = 0;
+    for (int64_t oh = rh.lo; oh < rh.hi; ++oh)
+      for (int64_t ow = rw.lo; ow < rw.hi; ++ow)
+        if (ip[oh * g.OW + ow] == self) acc += gp[oh * g.OW + ow];
+    gx[i] = acc;
   }
 }
 
@@ -70,7 +78,7 @@ void max_pool2d_backward(const Tensor& gx, const Tensor& grad, const Tensor& ind
   AUTOST_CUDA_CHECK(cudaSetDevice(gx.device().index));
   dispatch_floating(gx.dtype(), "max_pool2d_backward", [&](auto tt) {
     using T = typename decltype(tt)::type;
-    const int64_t n = grad.numel();
+    const int64_t n = gx.numel();
     max_pool_backward_kernel<T><<<autost::cuda::blocks_for(n), autost::cuda::kThreads>>>(
         static_cast<T*>(gx.data_ptr()), static_cast<const T*>(grad.data_ptr()),
         static_cast<const int64_t*>(indices.data_ptr()), g, n);
