@@ -70,6 +70,11 @@ memory::desc chosen(const memory::dims& d, tag t) {
   return memory::desc(d, dt::f32, kLetPrimitiveChooseLayout ? tag::any : t);
 }
 
+// The image side of a first layer (3 input channels) stays plain NCHW: blocking it would pad 3
+// channels to 16 and make the reorder cost more than the convolution; oneDNN has direct kernels
+// that read plain sources for exactly this case.
+memory::desc chosen_src(const memory::dims& d) { return d[1] < 8 ? plain(d, tag::nchw) : chosen(d, tag::nchw); }
+
 Slot slot(int arg, bool output, const memory::desc& user, const memory::desc& prim) {
   Slot s{arg, output, user, prim, std::nullopt};
   if (user != prim) {
@@ -82,10 +87,10 @@ Slot slot(int arg, bool output, const memory::desc& user, const memory::desc& pr
 dnnl::convolution_forward::primitive_desc forward_pd(const Shapes& s, bool with_bias) {
   using F = dnnl::convolution_forward;
   auto d = with_bias ? F::desc(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
-                               chosen(s.x, tag::nchw), chosen(s.w, tag::oihw), plain(s.b, tag::x),
+                               chosen_src(s.x), chosen(s.w, tag::oihw), plain(s.b, tag::x),
                                chosen(s.y, tag::nchw), s.strides, s.dilates, s.pad_l, s.pad_r)
                      : F::desc(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
-                               chosen(s.x, tag::nchw), chosen(s.w, tag::oihw), chosen(s.y, tag::nchw), s.strides,
+                               chosen_src(s.x), chosen(s.w, tag::oihw), chosen(s.y, tag::nchw), s.strides,
                                s.dilates, s.pad_l, s.pad_r);
   return F::primitive_desc(d, engine());
 }
@@ -102,7 +107,7 @@ Entry build(Kind kind, const Shapes& s) {
   } else if (kind == Kind::BackwardData) {
     using B = dnnl::convolution_backward_data;
     auto hint = forward_pd(s, false);
-    B::desc d(dnnl::algorithm::convolution_direct, chosen(s.x, tag::nchw), chosen(s.w, tag::oihw),
+    B::desc d(dnnl::algorithm::convolution_direct, chosen_src(s.x), chosen(s.w, tag::oihw),
               chosen(s.y, tag::nchw), s.strides, s.dilates, s.pad_l, s.pad_r);
     B::primitive_desc pd(d, engine(), hint);
     e.prim = B(pd);
@@ -112,7 +117,7 @@ Entry build(Kind kind, const Shapes& s) {
   } else {
     using B = dnnl::convolution_backward_weights;
     auto hint = forward_pd(s, false);
-    B::desc d(dnnl::algorithm::convolution_direct, chosen(s.x, tag::nchw), chosen(s.w, tag::oihw),
+    B::desc d(dnnl::algorithm::convolution_direct, chosen_src(s.x), chosen(s.w, tag::oihw),
               chosen(s.y, tag::nchw), s.strides, s.dilates, s.pad_l, s.pad_r);
     B::primitive_desc pd(d, engine(), hint);
     e.prim = B(pd);
