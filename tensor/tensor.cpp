@@ -38,8 +38,15 @@ int64_t Tensor::wrap_dim(int64_t d, const char* op) const {
   return w;
 }
 
-int64_t Tensor::size(int64_t d) const { return shape()[wrap_dim(d, "size")]; }
-int64_t Tensor::stride(int64_t d) const { return strides()[wrap_dim(d, "stride")]; }
+// wrap_dim accepts dim 0 of a 0-d tensor (reductions over it are valid), but it has no size.
+int64_t Tensor::size(int64_t d) const {
+  AUTOST_CHECK(dim() > 0, "size: dimension ", d, " out of range for a 0-d tensor");
+  return shape()[wrap_dim(d, "size")];
+}
+int64_t Tensor::stride(int64_t d) const {
+  AUTOST_CHECK(dim() > 0, "stride: dimension ", d, " out of range for a 0-d tensor");
+  return strides()[wrap_dim(d, "stride")];
+}
 
 bool Tensor::is_contiguous() const {
   const auto* t = checked();
