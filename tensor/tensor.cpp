@@ -31,9 +31,10 @@ int64_t shape_numel(const Shape& shape) {
 }
 
 int64_t Tensor::wrap_dim(int64_t d, const char* op) const {
-  int64_t n = dim();
+  // A 0-d tensor accepts dims 0 and -1, like torch (it wraps as if it had one dim).
+  int64_t n = std::max<int64_t>(dim(), 1);
   int64_t w = d < 0 ? d + n : d;
-  AUTOST_CHECK(w >= 0 && w < std::max<int64_t>(n, 1) && (n > 0 || w == 0), op, ": dimension ", d,
+  AUTOST_CHECK(w >= 0 && w < n, op, ": dimension ", d,
                " out of range for a tensor of shape ", shape());
   return w;
 }
