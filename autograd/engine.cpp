@@ -8,6 +8,7 @@
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
 #include "kernels/ops.h"
+#include "tensor/copy.h"
 
 namespace autost {
 namespace {
@@ -31,11 +32,18 @@ void accumulate(std::vector<Tensor>& buffer, uint32_t slot, Tensor g) {
 
 void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& grads) {
   NoGradGuard no_grad;
+  AUTOST_CHECK(roots.size() == grads.size(), "backward: ", roots.size(), " roots but ", grads.size(), " gradients");
   std::vector<Edge> root_edges;
-  for (const Tensor& r : roots) {
+  std::vector<Tensor> root_grads;
+  for (size_t i = 0; i < roots.size(); ++i) {
+    const Tensor& r = roots[i];
     AUTOST_CHECK(r.requires_grad(), "backward: tensor of shape ", r.shape(),
                  " does not require grad and has no grad_fn");
+    AUTOST_CHECK(grads[i].defined() && grads[i].shape() == r.shape(), "backward: gradient of shape ",
+                 grads[i].defined() ? grads[i].shape() : Shape{}, " for a root of shape ", r.shape());
     root_edges.push_back(gradient_edge(r));
+    // Every backward formula assumes the gradient has its output's dtype and device (as torch casts).
+    root_grads.push_back(raw_to_dtype(raw_to_device(grads[i], r.device()), r.dtype()));
   }
 
   // Count, for every reachable node, how many edges point at it.
@@ -61,7 +69,7 @@ void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& g
   for (size_t i = 0; i < root_edges.size(); ++i) {
     Node* n = root_edges[i].fn.get();
     keep_alive[n] = root_edges[i].fn;
-    accumulate(buffers[n], root_edges[i].input_nr, grads[i]);
+    accumulate(buffers[n], root_edges[i].input_nr, root_grads[i]);
   }
   for (auto& e : root_edges)
     if (dependencies[e.fn.get()] == 0) {

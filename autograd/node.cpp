@@ -47,6 +47,8 @@ std::vector<Tensor> AccumulateGrad::apply(std::vector<Tensor>&& grads) {
   AUTOST_CHECK(g.shape() == leaf_->shape, "backward: gradient of shape ", g.shape(), " for a leaf of shape ",
                leaf_->shape);
   AutogradMeta& meta = *leaf_->autograd;
+  // .grad always has the leaf's dtype and device, whatever a node upstream produced.
+  g = raw_to_dtype(raw_to_device(g, leaf_->storage->device()), leaf_->dtype);
   if (!meta.grad.defined()) {
     meta.grad = raw_clone(g);  // own the buffer: g may alias another node's saved tensor
   } else {

@@ -107,15 +107,18 @@ Tensor Tensor::permute(const std::vector<int64_t>& dims) const {
 }
 
 Tensor Tensor::transpose(int64_t d0, int64_t d1) const {
+  d0 = wrap_dim(d0, "transpose");
+  d1 = wrap_dim(d1, "transpose");
   if (dim() < 2) return *this;
   std::vector<int64_t> dims(dim());
   for (int64_t i = 0; i < dim(); ++i) dims[i] = i;
-  std::swap(dims[wrap_dim(d0, "transpose")], dims[wrap_dim(d1, "transpose")]);
+  std::swap(dims[d0], dims[d1]);
   return permute(dims);
 }
 
 Tensor Tensor::slice(int64_t d, int64_t start, int64_t end, int64_t step) const {
   d = wrap_dim(d, "slice");
+  AUTOST_CHECK(dim() > 0, "slice: a 0-d tensor has no dimension to slice");
   int64_t n = shape()[d];
   int64_t s = start < 0 ? start + n : start, e = end < 0 ? end + n : end;
   s = std::clamp<int64_t>(s, 0, n);
@@ -125,6 +128,7 @@ Tensor Tensor::slice(int64_t d, int64_t start, int64_t end, int64_t step) const 
 
 Tensor Tensor::narrow(int64_t d, int64_t start, int64_t length) const {
   d = wrap_dim(d, "narrow");
+  AUTOST_CHECK(dim() > 0, "narrow: a 0-d tensor has no dimension to narrow");
   AUTOST_CHECK(start >= 0 && length >= 0 && start + length <= shape()[d], "narrow: [", start, ", ", start + length,
                ") out of range for dimension ", d, " of shape ", shape());
   return slice(d, start, start + length);
@@ -132,6 +136,7 @@ Tensor Tensor::narrow(int64_t d, int64_t start, int64_t length) const {
 
 Tensor Tensor::select(int64_t d, int64_t index) const {
   d = wrap_dim(d, "select");
+  AUTOST_CHECK(dim() > 0, "select: a 0-d tensor has no dimension to select");
   int64_t n = shape()[d];
   int64_t i = index < 0 ? index + n : index;
   AUTOST_CHECK(i >= 0 && i < n, "select: index ", index, " out of range for dimension ", d, " of shape ", shape());

@@ -12,6 +12,7 @@ ReducePlan plan_reduction(const Tensor& x, const std::vector<int64_t>& dims, boo
   std::vector<bool> reduce(n, dims.empty());
   for (int64_t d : dims) {
     int64_t w = x.wrap_dim(d, op);
+    if (n == 0) continue;  // a 0-d tensor's dim 0 is the tensor itself: nothing to mark
     AUTOST_CHECK(!reduce[w] || dims.empty(), op, ": dimension ", d, " repeated in reduction dims for shape ", x.shape());
     reduce[w] = true;
   }

@@ -103,6 +103,25 @@ void fill_cuda(const Tensor&, double) { AUTOST_FAIL("fill: autost was built with
 
 namespace {
 
+// Whether two indices of t reach one element (a stride-0 dim of size > 1, as expand makes): writing
+// through such a view would race between threads and leave one arbitrary value.
+bool has_internal_overlap(const Tensor& t) {
+  for (int64_t d = 0; d < t.dim(); ++d)
+    if (t.shape()[d] > 1 && t.strides()[d] == 0) return true;
+  return false;
+}
+
+// Whether the element ranges of a and b (non-empty, strides >= 0) share storage and intersect.
+bool may_overlap(const Tensor& a, const Tensor& b) {
+  if (a.storage() != b.storage()) return false;
+  auto last = [](const Tensor& t) {
+    int64_t end = t.offset();
+    for (int64_t d = 0; d < t.dim(); ++d) end += (t.shape()[d] - 1) * t.strides()[d];
+    return end;
+  };
+  return a.offset() <= last(b) && b.offset() <= last(a);
+}
+
 // Bytes of a contiguous tensor between devices (at least one side is CUDA).
 void memcpy_across(const Tensor& dst, const Tensor& src) {
 #ifdef AUTOST_WITH_CUDA
@@ -122,6 +141,12 @@ void copy_into(const Tensor& dst, const Tensor& src) {
   Tensor s = src;
   if (s.shape() != dst.shape()) s = raw_expand(s, dst.shape());
   if (dst.numel() == 0) return;
+  AUTOST_CHECK(!has_internal_overlap(dst), "copy/fill: the destination of shape ", dst.shape(), " with strides ",
+               dst.strides(), " has overlapping elements (an expanded view); write into a real tensor instead");
+  if (may_overlap(dst, s)) {
+    if (dst.offset() == s.offset() && dst.strides() == s.strides() && dst.dtype() == s.dtype()) return;
+    s = raw_clone(s);  // read the source as it was before any element is written
+  }
   if (s.device() == dst.device()) {
     if (dst.is_cuda())
       strided_copy_cuda(dst, s);

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cmath>
 
 #include "tensor/copy.h"
@@ -8,8 +9,14 @@ namespace autost {
 
 Tensor empty(const Shape& shape, TensorOptions opts) {
   for (int64_t s : shape) AUTOST_CHECK(s >= 0, "empty: negative size in shape ", shape);
-  size_t nbytes = static_cast<size_t>(shape_numel(shape)) * itemsize(opts.dtype_);
-  auto storage = std::make_shared<Storage>(nbytes, opts.device_);
+  // A wrapped element or byte count would give a tensor whose shape claims more than its storage.
+  int64_t numel = 1, nbytes = 0;
+  bool overflow = false;
+  for (int64_t s : shape) overflow = __builtin_mul_overflow(numel, s, &numel) || overflow;
+  if (std::find(shape.begin(), shape.end(), 0) != shape.end()) overflow = false, numel = 0;
+  overflow = __builtin_mul_overflow(numel, static_cast<int64_t>(itemsize(opts.dtype_)), &nbytes) || overflow;
+  AUTOST_CHECK(!overflow, "empty: the size of shape ", shape, " overflows 64 bits");
+  auto storage = std::make_shared<Storage>(static_cast<size_t>(nbytes), opts.device_);
   return make_tensor(std::move(storage), shape, contiguous_strides(shape), 0, opts.dtype_);
 }
 

@@ -1,5 +1,6 @@
 #include "tensor/npy.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -85,9 +86,16 @@ Tensor read_npy(const std::string& path) {
       AUTOST_FAIL(path, ": malformed npy shape '", item, "'");
     }
   }
+  // Check the declared size against the file before allocating: a hostile header must not make us
+  // allocate terabytes, nor wrap the byte count to a small number that matches a short file.
+  int64_t nbytes = static_cast<int64_t>(itemsize(dtype));
+  bool overflow = false;
+  for (int64_t s : shape) overflow = __builtin_mul_overflow(nbytes, s, &nbytes) || overflow;
+  if (std::find(shape.begin(), shape.end(), 0) != shape.end()) overflow = false, nbytes = 0;
+  AUTOST_CHECK(!overflow, path, ": npy shape ", shape, " is too large");
+  AUTOST_CHECK(file_size - data_start == nbytes, path, ": expected ", nbytes, " data bytes for shape ", shape,
+               ", file has ", file_size - data_start);
   Tensor t = empty(shape, dtype);
-  AUTOST_CHECK(file_size - data_start == static_cast<int64_t>(t.nbytes()), path, ": expected ", t.nbytes(),
-               " data bytes for shape ", shape, ", file has ", file_size - data_start);
   in.read(static_cast<char*>(t.data_ptr()), static_cast<std::streamsize>(t.nbytes()));
   AUTOST_CHECK(in.gcount() == static_cast<std::streamsize>(t.nbytes()), path, ": truncated npy data");
   return t;

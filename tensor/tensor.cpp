@@ -31,15 +31,23 @@ int64_t shape_numel(const Shape& shape) {
 }
 
 int64_t Tensor::wrap_dim(int64_t d, const char* op) const {
-  int64_t n = dim();
+  // A 0-d tensor accepts dims 0 and -1, like torch (it wraps as if it had one dim).
+  int64_t n = std::max<int64_t>(dim(), 1);
   int64_t w = d < 0 ? d + n : d;
-  AUTOST_CHECK(w >= 0 && w < std::max<int64_t>(n, 1) && (n > 0 || w == 0), op, ": dimension ", d,
+  AUTOST_CHECK(w >= 0 && w < n, op, ": dimension ", d,
                " out of range for a tensor of shape ", shape());
   return w;
 }
 
-int64_t Tensor::size(int64_t d) const { return shape()[wrap_dim(d, "size")]; }
-int64_t Tensor::stride(int64_t d) const { return strides()[wrap_dim(d, "stride")]; }
+// wrap_dim accepts dim 0 of a 0-d tensor (reductions over it are valid), but it has no size.
+int64_t Tensor::size(int64_t d) const {
+  AUTOST_CHECK(dim() > 0, "size: dimension ", d, " out of range for a 0-d tensor");
+  return shape()[wrap_dim(d, "size")];
+}
+int64_t Tensor::stride(int64_t d) const {
+  AUTOST_CHECK(dim() > 0, "stride: dimension ", d, " out of range for a 0-d tensor");
+  return strides()[wrap_dim(d, "stride")];
+}
 
 bool Tensor::is_contiguous() const {
   const auto* t = checked();

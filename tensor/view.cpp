@@ -92,9 +92,9 @@ Tensor raw_permute(const Tensor& t, const std::vector<int64_t>& dims) {
 }
 
 Tensor raw_transpose(const Tensor& t, int64_t d0, int64_t d1) {
-  if (t.dim() == 0) return t;
   d0 = t.wrap_dim(d0, "transpose");
   d1 = t.wrap_dim(d1, "transpose");
+  if (t.dim() == 0) return t;
   Shape shape = t.shape(), strides = t.strides();
   std::swap(shape[d0], shape[d1]);
   std::swap(strides[d0], strides[d1]);
@@ -103,6 +103,7 @@ Tensor raw_transpose(const Tensor& t, int64_t d0, int64_t d1) {
 
 Tensor raw_slice(const Tensor& t, int64_t dim, int64_t start, int64_t end, int64_t step) {
   dim = t.wrap_dim(dim, "slice");
+  AUTOST_CHECK(t.dim() > 0, "slice: cannot slice a 0-d tensor");
   AUTOST_CHECK(step > 0, "slice: step must be positive, got ", step);
   int64_t n = t.shape()[dim];
   if (start < 0) start += n;
@@ -130,6 +131,7 @@ Tensor raw_expand(const Tensor& t, const Shape& shape) {
     }
     int64_t have = t.shape()[j];
     if (want == -1) want = have;
+    AUTOST_CHECK(want >= 0, "expand: negative size in ", shape);
     AUTOST_CHECK(have == want || have == 1, "expand: cannot expand shape ", t.shape(), " to ", shape);
     out_shape[i] = want;
     out_strides[i] = (have == want) ? t.strides()[j] : 0;

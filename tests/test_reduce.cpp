@@ -216,3 +216,32 @@ TEST_CASE("max gradients with ties: split evenly overall, to the first index alo
   CHECK_CLOSE(y.grad(), t64({0, 10, 0, 0, 20, 0}, {2, 3}), 0, 0);
   CHECK(!argmax(y, 1).requires_grad());
 }
+
+// ---- adversarial review: each case below failed before its fix ----
+
+TEST_CASE("reductions of a 0-d tensor over dim 0 or -1 (torch allows them)") {
+  Tensor s = t64({2.5}, {}).view({});
+  CHECK(sum(s, {0}).item() == 2.5);
+  CHECK(sum(s, {-1}, true).dim() == 0);
+  CHECK(mean(s, {0}).item() == 2.5);
+  CHECK(var(s, {0}, false).item() == 0.0);
+  CHECK_THROWS_WITH_AS(sum(s, {1}), doctest::Contains("sum"), Error);
+  Tensor x = autost::test::leaf64({}, 3);
+  sum(x, {0}).backward();
+  REQUIRE(x.grad().defined());
+  CHECK(x.grad().dim() == 0);
+  CHECK(x.grad().item() == 1.0);
+  Tensor y = autost::test::leaf64({}, 4);
+  mul(mean(y, {-1}, true), 3.0).backward();
+  CHECK(y.grad().item() == 3.0);
+}
+
+TEST_CASE("max over everything sends the gradient to a NaN maximum (torch's rule)") {
+  Tensor x = t64({1.0, NAN, 3.0}, {3});
+  x.set_requires_grad(true);
+  Tensor m = max(x);
+  CHECK(std::isnan(m.item()));
+  m.backward();
+  std::vector<double> g = x.grad().to_vector<double>();
+  CHECK(g == std::vector<double>{0.0, 1.0, 0.0});
+}

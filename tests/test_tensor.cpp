@@ -193,3 +193,108 @@ TEST_CASE("npy round trip and bad files") {
   CHECK_THROWS_WITH_AS(read_npy("does/not/exist.npy"), doctest::Contains("cannot open"), Error);
   std::remove(p.c_str());
 }
+
+// ---- adversarial review: each case below failed before its fix ----
+
+TEST_CASE("writing into an expanded (stride-0) view is an error, not a race") {
+  Tensor base = zeros({1, 3}, kFloat32);
+  Tensor ex = base.expand({4, 3});
+  CHECK_THROWS_WITH_AS(ex.copy_(arange(12, kFloat32).view({4, 3})), doctest::Contains("overlap"), Error);
+  CHECK_THROWS_WITH_AS(ex.fill_(2.0), doctest::Contains("overlap"), Error);
+  CHECK_THROWS_WITH_AS(uniform_(ex, 0.0, 1.0), doctest::Contains("overlap"), Error);
+  CHECK(base.to_vector<float>() == std::vector<float>{0, 0, 0});
+  // A size-1 dim with stride 0 is not an overlap.
+  Tensor one = zeros({3}, kFloat32).unsqueeze(0).expand({1, 3});
+  one.copy_(t64({1, 2, 3}, {3}));
+  CHECK(one.to_vector<float>() == std::vector<float>{1, 2, 3});
+}
+
+TEST_CASE("copy_ between overlapping views of one storage reads the source as it was") {
+  Tensor x = arange(8, kFloat64);
+  x.slice(0, 1, 8).copy_(x.slice(0, 0, 7));  // shift right by one
+  CHECK(x.to_vector<double>() == std::vector<double>{0, 0, 1, 2, 3, 4, 5, 6});
+  Tensor y = arange(8, kFloat64);
+  y.slice(0, 0, 7).copy_(y.slice(0, 1, 8));  // shift left by one
+  CHECK(y.to_vector<double>() == std::vector<double>{1, 2, 3, 4, 5, 6, 7, 7});
+  Tensor m = arange(9, kFloat64).view({3, 3});
+  m.copy_(m.transpose(0, 1));
+  CHECK(m.to_vector<double>() == std::vector<double>{0, 3, 6, 1, 4, 7, 2, 5, 8});
+  Tensor same = arange(4, kFloat64);
+  same.copy_(same);
+  CHECK(same.to_vector<double>() == std::vector<double>{0, 1, 2, 3});
+}
+
+TEST_CASE("empty refuses shapes whose byte count overflows") {
+  const int64_t big = int64_t{1} << 40;
+  CHECK_THROWS_WITH_AS(empty({big, big}), doctest::Contains("overflow"), Error);
+  CHECK_THROWS_WITH_AS(empty({int64_t{1} << 62, 4}, kFloat64), doctest::Contains("overflow"), Error);
+  CHECK_THROWS_WITH_AS(empty({int64_t{1} << 61}, kFloat64), doctest::Contains("overflow"), Error);
+  CHECK(empty({0, big, big}).numel() == 0);
+}
+
+TEST_CASE("expand rejects negative sizes other than -1") {
+  Tensor x = zeros({1, 3});
+  CHECK_THROWS_WITH_AS(x.expand({-2, 3}), doctest::Contains("expand"), Error);
+  CHECK(x.expand({-1, 3}).shape() == Shape{1, 3});
+}
+
+TEST_CASE("0-d tensors: size, stride, slice, select and narrow are range errors, not reads past the shape") {
+  Tensor s = scalar_tensor(2.0);
+  CHECK_THROWS_WITH_AS(s.size(0), doctest::Contains("size"), Error);
+  CHECK_THROWS_WITH_AS(s.stride(-1), doctest::Contains("stride"), Error);
+  CHECK_THROWS_WITH_AS(s.slice(0, 0, 1), doctest::Contains("slice"), Error);
+  CHECK_THROWS_WITH_AS(s.select(0, 0), doctest::Contains("select"), Error);
+  CHECK_THROWS_WITH_AS(s.narrow(0, 0, 1), doctest::Contains("narrow"), Error);
+  CHECK(s.squeeze(0).dim() == 0);
+  CHECK(s.unsqueeze(0).shape() == Shape{1});
+}
+
+TEST_CASE("transpose checks its dims even on 0-d and 1-d tensors") {
+  Tensor v = arange(3, kFloat32);
+  CHECK(v.transpose(0, -1).shape() == Shape{3});
+  CHECK_THROWS_WITH_AS(v.transpose(0, 5), doctest::Contains("transpose"), Error);
+  CHECK_THROWS_WITH_AS(scalar_tensor(1.0).transpose(1, 0), doctest::Contains("transpose"), Error);
+}
+
+namespace {
+// Writes a .npy with an arbitrary header and `data_bytes` zero bytes of data.
+void write_raw_npy(const std::string& path, const std::string& dict, size_t data_bytes) {
+  std::string header = dict;
+  size_t total = 10 + header.size() + 1;
+  header.append((64 - total % 64) % 64, ' ');
+  header.push_back('\n');
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write("\x93NUMPY\x01\x00", 8);
+  char lb[2] = {static_cast<char>(header.size() & 0xff), static_cast<char>(header.size() >> 8)};
+  out.write(lb, 2);
+  out.write(header.data(), static_cast<std::streamsize>(header.size()));
+  std::string zeros_(data_bytes, '\0');
+  out.write(zeros_.data(), static_cast<std::streamsize>(zeros_.size()));
+}
+}  // namespace
+
+TEST_CASE("read_npy with a hostile header is an error, never a huge allocation or a short tensor") {
+  std::string p = "npy_hostile_tmp.npy";
+  // Element count wraps to 0 in 64 bits: must not yield a [2^62, 4] tensor over 0 bytes.
+  write_raw_npy(p, "{'descr': '<f8', 'fortran_order': False, 'shape': (4611686018427387904, 4), }", 0);
+  CHECK_THROWS_WITH_AS(read_npy(p), doctest::Contains(p.c_str()), Error);
+  // Byte count wraps: 2^61 float64s are 2^64 bytes.
+  write_raw_npy(p, "{'descr': '<f8', 'fortran_order': False, 'shape': (2305843009213693952,), }", 0);
+  CHECK_THROWS_WITH_AS(read_npy(p), doctest::Contains(p.c_str()), Error);
+  // A huge but representable shape is rejected by the file size before anything is allocated.
+  reset_peak_memory(Device::cpu());
+  int64_t before = memory_stats(Device::cpu()).peak_bytes;
+  write_raw_npy(p, "{'descr': '<f4', 'fortran_order': False, 'shape': (1000000, 1000000), }", 16);
+  CHECK_THROWS_WITH_AS(read_npy(p), doctest::Contains("data bytes"), Error);
+  CHECK(memory_stats(Device::cpu()).peak_bytes - before < (int64_t{1} << 20));
+  // Dimension that does not fit in 64 bits.
+  write_raw_npy(p, "{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999,), }", 0);
+  CHECK_THROWS_WITH_AS(read_npy(p), doctest::Contains(p.c_str()), Error);
+  // Header length past the end of the file.
+  {
+    std::ofstream out(p, std::ios::binary | std::ios::trunc);
+    out.write("\x93NUMPY\x01\x00\xff\xff{'descr'", 18);
+  }
+  CHECK_THROWS_WITH_AS(read_npy(p), doctest::Contains("truncated"), Error);
+  std::remove(p.c_str());
+}

@@ -11,7 +11,7 @@ namespace {
 // Shape of a keepdim=true result, for broadcasting a reduced gradient back over the input.
 Shape kept_shape(const Shape& in, const std::vector<int64_t>& dims) {
   Shape s = in;
-  if (dims.empty()) {
+  if (dims.empty() || in.empty()) {  // a 0-d input reduced over its dim 0 keeps shape []
     for (auto& v : s) v = 1;
     return s;
   }
@@ -64,7 +64,13 @@ class MaxAllBackward : public Node {
   MaxAllBackward(Tensor x, Tensor y) : x_(std::move(x)), y_(std::move(y)) {}
   std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
     using kernels::BinaryOp;
-    Tensor mask = raw_to_dtype(kernels::compare(kernels::CompareOp::Eq, x_, y_), x_.dtype());
+    using kernels::CompareOp;
+    // Elements equal to the maximum, or every NaN when the maximum is NaN (NaN == NaN is false).
+    auto as_float = [&](const Tensor& b) { return raw_to_dtype(b, x_.dtype()); };
+    Tensor mask = kernels::binary(
+        BinaryOp::Add, as_float(kernels::compare(CompareOp::Eq, x_, y_)),
+        kernels::binary(BinaryOp::Mul, as_float(kernels::compare(CompareOp::Ne, x_, x_)),
+                        as_float(kernels::compare(CompareOp::Ne, y_, y_))));
     Tensor share = kernels::binary(BinaryOp::Div, g[0], kernels::sum(mask, {}, false));
     return {kernels::binary(BinaryOp::Mul, mask, share)};
   }

@@ -5,6 +5,7 @@
 #include <cuda_runtime.h>
 
 #include "kernels/math/reduce.h"
+#include "tensor/error.h"
 
 namespace autost::kernels::cuda {
 
@@ -41,6 +42,14 @@ __device__ T block_reduce(T v, Op op, T identity) {
   T r = result;
   __syncthreads();  // the shared slots may be reused by the next call
   return r;
+}
+
+// Grid for one block per row. gridDim.x stops at 2^31 - 1; a plain cast of a larger count would
+// wrap (2^32 + 5 rows launching 5 blocks) and silently skip rows.
+inline unsigned row_blocks(int64_t rows) {
+  AUTOST_CHECK(rows >= 1 && rows <= 2147483647LL, "CUDA row kernel: ", rows,
+               " rows do not fit in one grid (at most 2^31 - 1)");
+  return static_cast<unsigned>(rows);
 }
 
 // Threads for a block that walks a row of n elements: a power of two from 32 to 256, so short rows

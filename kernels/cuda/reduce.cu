@@ -63,13 +63,13 @@ void sum_impl(T* y, const T* x, int64_t outer, int64_t reduced, int64_t inner, T
   if (inner == 1) {
     split_reduction(reduced, outer, kTargetBlocks, 4096, 65535, chunk, S);
     if (S == 1) {
-      row_sum_kernel<T><<<dim3(static_cast<unsigned>(outer), 1), row_threads(reduced)>>>(x, y, reduced, reduced, scale);
+      row_sum_kernel<T><<<dim3(row_blocks(outer), 1), row_threads(reduced)>>>(x, y, reduced, reduced, scale);
       AUTOST_CUDA_CHECK_LAUNCH();
       return;
     }
     Tensor partial = empty({outer, S}, TensorOptions(like.dtype()).device(like.device()));
     T* py = static_cast<T*>(partial.data_ptr());
-    row_sum_kernel<T><<<dim3(static_cast<unsigned>(outer), static_cast<unsigned>(S)), autost::cuda::kThreads>>>(
+    row_sum_kernel<T><<<dim3(row_blocks(outer), static_cast<unsigned>(S)), autost::cuda::kThreads>>>(
         x, py, reduced, chunk, T(1));
     AUTOST_CUDA_CHECK_LAUNCH();
     sum_impl<T>(y, py, outer, S, 1, scale, like);
@@ -187,7 +187,7 @@ void var(const Tensor& out, const Tensor& in, int64_t outer, int64_t reduced, in
     const T* x = static_cast<const T*>(in.data_ptr());
     T* y = static_cast<T*>(out.data_ptr());
     if (inner == 1)
-      row_var_kernel<T><<<static_cast<unsigned>(outer), row_threads(reduced)>>>(x, y, reduced, static_cast<T>(divisor));
+      row_var_kernel<T><<<row_blocks(outer), row_threads(reduced)>>>(x, y, reduced, static_cast<T>(divisor));
     else
       column_var_kernel<T><<<autost::cuda::blocks_for(outer * inner), autost::cuda::kThreads>>>(
           x, y, outer, reduced, inner, static_cast<T>(divisor));
@@ -203,7 +203,7 @@ void max(const Tensor& values, const Tensor& indices, const Tensor& in, int64_t 
     T* v = static_cast<T*>(values.data_ptr());
     int64_t* idx = static_cast<int64_t*>(indices.data_ptr());
     if (inner == 1)
-      row_max_kernel<T><<<static_cast<unsigned>(outer), row_threads(reduced)>>>(x, v, idx, reduced);
+      row_max_kernel<T><<<row_blocks(outer), row_threads(reduced)>>>(x, v, idx, reduced);
     else
       column_max_kernel<T><<<autost::cuda::blocks_for(outer * inner), autost::cuda::kThreads>>>(x, v, idx, outer,
                                                                                                 reduced, inner);

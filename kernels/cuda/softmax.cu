@@ -151,7 +151,7 @@ void softmax(const Tensor& out, const Tensor& in, int64_t outer, int64_t reduced
   dispatch_floating(in.dtype(), log ? "log_softmax" : "softmax", [&](auto tt) {
     using T = typename decltype(tt)::type;
     if (inner == 1)
-      softmax_row_kernel<T><<<static_cast<unsigned>(outer), row_threads(reduced)>>>(cptr<T>(in), mptr<T>(out), reduced,
+      softmax_row_kernel<T><<<row_blocks(outer), row_threads(reduced)>>>(cptr<T>(in), mptr<T>(out), reduced,
                                                                                     log);
     else
       softmax_column_kernel<T><<<autost::cuda::blocks_for(outer * inner), autost::cuda::kThreads>>>(
@@ -166,7 +166,7 @@ void softmax_backward(const Tensor& gx, const Tensor& grad, const Tensor& y, int
   dispatch_floating(y.dtype(), log ? "log_softmax_backward" : "softmax_backward", [&](auto tt) {
     using T = typename decltype(tt)::type;
     if (inner == 1)
-      softmax_backward_row_kernel<T><<<static_cast<unsigned>(outer), row_threads(reduced)>>>(
+      softmax_backward_row_kernel<T><<<row_blocks(outer), row_threads(reduced)>>>(
           mptr<T>(gx), cptr<T>(grad), cptr<T>(y), reduced, log);
     else
       softmax_backward_column_kernel<T><<<autost::cuda::blocks_for(outer * inner), autost::cuda::kThreads>>>(
@@ -180,7 +180,7 @@ void cross_entropy(const Tensor& rows, const Tensor& logits, const Tensor& targe
   dispatch_floating(logits.dtype(), "cross_entropy", [&](auto tt) {
     using T = typename decltype(tt)::type;
     const int64_t N = logits.shape()[0], C = logits.shape()[1];
-    cross_entropy_kernel<T><<<static_cast<unsigned>(N), row_threads(C)>>>(mptr<T>(rows), cptr<T>(logits),
+    cross_entropy_kernel<T><<<row_blocks(N), row_threads(C)>>>(mptr<T>(rows), cptr<T>(logits),
                                                                           cptr<int64_t>(target), C, static_cast<T>(eps));
     AUTOST_CUDA_CHECK_LAUNCH();
   });
@@ -192,7 +192,7 @@ void cross_entropy_backward(const Tensor& gx, const Tensor& grad, const Tensor& 
   dispatch_floating(logits.dtype(), "cross_entropy_backward", [&](auto tt) {
     using T = typename decltype(tt)::type;
     const int64_t N = logits.shape()[0], C = logits.shape()[1];
-    cross_entropy_backward_kernel<T><<<static_cast<unsigned>(N), row_threads(C)>>>(
+    cross_entropy_backward_kernel<T><<<row_blocks(N), row_threads(C)>>>(
         mptr<T>(gx), cptr<T>(grad), cptr<T>(logits), cptr<int64_t>(target), N, C, static_cast<T>(eps));
     AUTOST_CUDA_CHECK_LAUNCH();
   });
@@ -203,7 +203,7 @@ void soft_cross_entropy(const Tensor& rows, const Tensor& logits, const Tensor& 
   dispatch_floating(logits.dtype(), "soft_cross_entropy", [&](auto tt) {
     using T = typename decltype(tt)::type;
     const int64_t N = logits.shape()[0], C = logits.shape()[1];
-    soft_cross_entropy_kernel<T><<<static_cast<unsigned>(N), row_threads(C)>>>(mptr<T>(rows), cptr<T>(logits),
+    soft_cross_entropy_kernel<T><<<row_blocks(N), row_threads(C)>>>(mptr<T>(rows), cptr<T>(logits),
                                                                                cptr<T>(probs), C);
     AUTOST_CUDA_CHECK_LAUNCH();
   });
@@ -214,7 +214,7 @@ void soft_cross_entropy_backward(const Tensor& gx, const Tensor& grad, const Ten
   dispatch_floating(logits.dtype(), "soft_cross_entropy_backward", [&](auto tt) {
     using T = typename decltype(tt)::type;
     const int64_t N = logits.shape()[0], C = logits.shape()[1];
-    soft_cross_entropy_backward_kernel<T><<<static_cast<unsigned>(N), row_threads(C)>>>(
+    soft_cross_entropy_backward_kernel<T><<<row_blocks(N), row_threads(C)>>>(
         mptr<T>(gx), cptr<T>(grad), cptr<T>(logits), cptr<T>(probs), N, C);
     AUTOST_CUDA_CHECK_LAUNCH();
   });
