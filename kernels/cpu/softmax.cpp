@@ -7,6 +7,7 @@
 #include <cmath>
 #include <limits>
 
+#include "kernels/math/fastmath.h"
 #include "kernels/math/reduce.h"
 #include "tensor/parallel.h"
 
@@ -33,7 +34,7 @@ RowStats<T> row_stats(const T* x, int64_t n) {
   const T m = row_max(x, n);
   T s = 0;
 #pragma omp simd reduction(+ : s)
-  for (int64_t r = 0; r < n; ++r) s += std::exp(x[r] - m);
+  for (int64_t r = 0; r < n; ++r) s += math::fexp(x[r] - m);
   return {m, std::log(s)};
 }
 
@@ -47,7 +48,7 @@ void softmax_rows(T* y, const T* x, int64_t outer, int64_t n, bool log) {
       T s = 0;
       if (log) {
 #pragma omp simd reduction(+ : s)
-        for (int64_t r = 0; r < n; ++r) s += std::exp(xr[r] - m);
+        for (int64_t r = 0; r < n; ++r) s += math::fexp(xr[r] - m);
         // (x - m) - log s, not x - (m + log s): x - m is exact near the maximum, which keeps
         // the largest log-probabilities accurate in float32 when the logits are large.
         const T ls = std::log(s);
@@ -56,7 +57,7 @@ void softmax_rows(T* y, const T* x, int64_t outer, int64_t n, bool log) {
       } else {
 #pragma omp simd reduction(+ : s)
         for (int64_t r = 0; r < n; ++r) {
-          yr[r] = std::exp(xr[r] - m);
+          yr[r] = math::fexp(xr[r] - m);
           s += yr[r];
         }
         const T inv = T(1) / s;
@@ -88,7 +89,7 @@ void softmax_columns(T* y, const T* x, int64_t outer, int64_t n, int64_t inner, 
                      for (int64_t i = 0; i < w; ++i) m[i] = std::max(m[i], xb[r * inner + i]);
                    for (int64_t r = 0; r < n; ++r)
 #pragma omp simd
-                     for (int64_t i = 0; i < w; ++i) s[i] += std::exp(xb[r * inner + i] - m[i]);
+                     for (int64_t i = 0; i < w; ++i) s[i] += math::fexp(xb[r * inner + i] - m[i]);
                    if (log) {
                      for (int64_t i = 0; i < w; ++i) s[i] = std::log(s[i]);
                      for (int64_t r = 0; r < n; ++r)
@@ -98,7 +99,7 @@ void softmax_columns(T* y, const T* x, int64_t outer, int64_t n, int64_t inner, 
                      for (int64_t i = 0; i < w; ++i) s[i] = T(1) / s[i];
                      for (int64_t r = 0; r < n; ++r)
 #pragma omp simd
-                       for (int64_t i = 0; i < w; ++i) yb[r * inner + i] = std::exp(xb[r * inner + i] - m[i]) * s[i];
+                       for (int64_t i = 0; i < w; ++i) yb[r * inner + i] = math::fexp(xb[r * inner + i] - m[i]) * s[i];
                    }
                  }
                });
@@ -125,7 +126,7 @@ void softmax_backward_impl(T* gx, const T* g, const T* y, int64_t outer, int64_t
 #pragma omp simd reduction(+ : d)
                        for (int64_t r = 0; r < n; ++r) d += gb[r];
 #pragma omp simd
-                       for (int64_t r = 0; r < n; ++r) ob[r] = gb[r] - std::exp(yb[r]) * d;
+                       for (int64_t r = 0; r < n; ++r) ob[r] = gb[r] - math::fexp(yb[r]) * d;
                      } else {
 #pragma omp simd reduction(+ : d)
                        for (int64_t r = 0; r < n; ++r) d += gb[r] * yb[r];
@@ -142,7 +143,7 @@ void softmax_backward_impl(T* gx, const T* g, const T* y, int64_t outer, int64_t
 #pragma omp simd
                      for (int64_t i = 0; i < w; ++i) {
                        const int64_t k = r * inner + i;
-                       ob[k] = log ? gb[k] - std::exp(yb[k]) * dot[i] : yb[k] * (gb[k] - dot[i]);
+                       ob[k] = log ? gb[k] - math::fexp(yb[k]) * dot[i] : yb[k] * (gb[k] - dot[i]);
                      }
                  }
                });
@@ -216,8 +217,8 @@ void cross_entropy_backward(const Tensor& gx, const Tensor& grad, const Tensor& 
       const RowStats<T> st = row_stats(xr, C);
 #pragma omp simd
       for (int64_t c = 0; c < C; ++c)
-        orow[c] = scale * math::smoothed_nll_grad(std::exp((xr[c] - st.m) - st.log_s), false, e, classes);
-      orow[t[n]] = scale * math::smoothed_nll_grad(std::exp((xr[t[n]] - st.m) - st.log_s), true, e, classes);
+        orow[c] = scale * math::smoothed_nll_grad(math::fexp((xr[c] - st.m) - st.log_s), false, e, classes);
+      orow[t[n]] = scale * math::smoothed_nll_grad(math::fexp((xr[t[n]] - st.m) - st.log_s), true, e, classes);
     });
   });
 }
@@ -256,7 +257,7 @@ void soft_cross_entropy_backward(const Tensor& gx, const Tensor& grad, const Ten
 #pragma omp simd reduction(+ : psum)
       for (int64_t c = 0; c < C; ++c) psum += pr[c];
 #pragma omp simd
-      for (int64_t c = 0; c < C; ++c) orow[c] = scale * (std::exp((xr[c] - st.m) - st.log_s) * psum - pr[c]);
+      for (int64_t c = 0; c < C; ++c) orow[c] = scale * (math::fexp((xr[c] - st.m) - st.log_s) * psum - pr[c]);
     });
   });
 }

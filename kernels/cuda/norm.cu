@@ -4,6 +4,7 @@
 // kernels/math/norm.h functions as the CPU loops.
 #include "kernels/cpu/norm.h"
 #include "kernels/math/norm.h"
+#include "kernels/cuda/block_reduce.cuh"
 #include "tensor/cuda/launch.cuh"
 
 namespace autost::kernels::cuda {
@@ -215,7 +216,7 @@ void batch_norm_forward(const Tensor& out, const Tensor& save_mean, const Tensor
   AUTOST_CUDA_CHECK(cudaSetDevice(x.device().index));
   dispatch_floating(x.dtype(), "batch_norm", [&](auto tt) {
     using T = typename decltype(tt)::type;
-    bn_stats_kernel<T><<<static_cast<unsigned>(g.c), kThreads>>>(ptr<T>(x), g, ptr<T>(save_mean),
+    bn_stats_kernel<T><<<row_blocks(g.c), kThreads>>>(ptr<T>(x), g, ptr<T>(save_mean),
                                                                    ptr<T>(save_invstd), ptr<T>(running_mean),
                                                                    ptr<T>(running_var), training, momentum, eps);
     AUTOST_CUDA_CHECK_LAUNCH();
@@ -234,7 +235,7 @@ void batch_norm_backward(const Tensor& gx, const Tensor& gw, const Tensor& gb, c
   Tensor coeff = empty({3 * g.c}, TensorOptions(kFloat64).device(x.device()));
   dispatch_floating(x.dtype(), "batch_norm_backward", [&](auto tt) {
     using T = typename decltype(tt)::type;
-    bn_backward_reduce_kernel<T><<<static_cast<unsigned>(g.c), kThreads>>>(
+    bn_backward_reduce_kernel<T><<<row_blocks(g.c), kThreads>>>(
         ptr<T>(grad), ptr<T>(x), g, ptr<T>(save_mean), ptr<T>(save_invstd), ptr<T>(weight), ptr<T>(gw), ptr<T>(gb),
         ptr<double>(coeff), training);
     AUTOST_CUDA_CHECK_LAUNCH();

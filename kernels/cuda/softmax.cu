@@ -6,6 +6,7 @@
 
 #include "kernels/cpu/softmax.h"
 #include "kernels/cuda/block_reduce.cuh"
+#include "kernels/math/fastmath.h"
 #include "kernels/math/reduce.h"
 #include "tensor/cuda/launch.cuh"
 
@@ -28,7 +29,7 @@ __device__ RowStats<T> row_stats(const T* x, int64_t n) {
   for (int64_t r = threadIdx.x; r < n; r += blockDim.x) m = MaxOp{}(m, x[r]);
   m = block_reduce(m, MaxOp{}, neg_inf<T>());
   T s = 0;
-  for (int64_t r = threadIdx.x; r < n; r += blockDim.x) s += exp(x[r] - m);
+  for (int64_t r = threadIdx.x; r < n; r += blockDim.x) s += math::fexp(x[r] - m);
   s = block_reduce(s, SumOp{}, T(0));
   return {m, log(s)};
 }
@@ -40,7 +41,7 @@ __global__ void softmax_row_kernel(const T* x, T* y, int64_t n, bool log_out) {
   const RowStats<T> st = row_stats(xr, n);
   // (x - m) - log s keeps the largest log-probabilities exact (see the CPU backend).
   for (int64_t r = threadIdx.x; r < n; r += blockDim.x)
-    yr[r] = log_out ? (xr[r] - st.m) - st.log_s : exp((xr[r] - st.m) - st.log_s);
+    yr[r] = log_out ? (xr[r] - st.m) - st.log_s : math::fexp((xr[r] - st.m) - st.log_s);
 }
 
 template <class T>
@@ -52,9 +53,9 @@ __global__ void softmax_column_kernel(const T* x, T* y, int64_t outer, int64_t n
     T m = neg_inf<T>();
     for (int64_t r = 0; r < n; ++r) m = MaxOp{}(m, p[r * inner]);
     T s = 0;
-    for (int64_t r = 0; r < n; ++r) s += exp(p[r * inner] - m);
+    for (int64_t r = 0; r < n; ++r) s += math::fexp(p[r * inner] - m);
     const T ls = log(s);
-    for (int64_t r = 0; r < n; ++r) q[r * inner] = log_out ? (p[r * inner] - m) - ls : exp((p[r * inner] - m) - ls);
+    for (int64_t r = 0; r < n; ++r) q[r * inner] = log_out ? (p[r * inner] - m) - ls : math::fexp((p[r * inner] - m) - ls);
   }
 }
 
@@ -67,7 +68,7 @@ __global__ void softmax_backward_row_kernel(T* gx, const T* g, const T* y, int64
   d = block_reduce(d, SumOp{}, T(0));
   for (int64_t r = threadIdx.x; r < n; r += blockDim.x) {
     const int64_t k = base + r;
-    gx[k] = log_out ? g[k] - exp(y[k]) * d : y[k] * (g[k] - d);
+    gx[k] = log_out ? g[k] - math::fexp(y[k]) * d : y[k] * (g[k] - d);
   }
 }
 
@@ -83,7 +84,7 @@ __global__ void softmax_backward_column_kernel(T* gx, const T* g, const T* y, in
     }
     for (int64_t r = 0; r < n; ++r) {
       const int64_t k = base + r * inner;
-      gx[k] = log_out ? g[k] - exp(y[k]) * d : y[k] * (g[k] - d);
+      gx[k] = log_out ? g[k] - math::fexp(y[k]) * d : y[k] * (g[k] - d);
     }
   }
 }
@@ -110,7 +111,7 @@ __global__ void cross_entropy_backward_kernel(T* gx, const T* grad, const T* x, 
   const T scale = grad[0] / static_cast<T>(N);
   const int64_t t = target[blockIdx.x];
   for (int64_t c = threadIdx.x; c < C; c += blockDim.x)
-    out[c] = scale * math::smoothed_nll_grad(exp((xr[c] - st.m) - st.log_s), c == t, eps, static_cast<T>(C));
+    out[c] = scale * math::smoothed_nll_grad(math::fexp((xr[c] - st.m) - st.log_s), c == t, eps, static_cast<T>(C));
 }
 
 template <class T>
@@ -132,7 +133,7 @@ __global__ void soft_cross_entropy_backward_kernel(T* gx, const T* grad, const T
   psum = block_reduce(psum, SumOp{}, T(0));
   const T scale = grad[0] / static_cast<T>(N);
   for (int64_t c = threadIdx.x; c < C; c += blockDim.x)
-    gx[base + c] = scale * (exp((x[base + c] - st.m) - st.log_s) * psum - p[base + c]);
+    gx[base + c] = scale * (math::fexp((x[base + c] - st.m) - st.log_s) * psum - p[base + c]);
 }
 
 template <class T>

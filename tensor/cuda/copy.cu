@@ -58,6 +58,7 @@ void strided_copy_cuda(const Tensor& dst, const Tensor& src) {
 
 void fill_cuda(const Tensor& t, double value) {
   int64_t n = t.numel();
+  AUTOST_CUDA_CHECK(cudaSetDevice(t.device().index));
   dispatch_all(t.dtype(), "fill", [&](auto tag) {
     using T = typename decltype(tag)::type;
     T v;

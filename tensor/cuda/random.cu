@@ -22,6 +22,7 @@ __global__ void random_kernel(T* p, int64_t n, RandomKind kind, T a, T b, uint64
 
 void random_fill_cuda(const Tensor& t, RandomKind kind, double a, double b, uint64_t seed, uint64_t offset) {
   int64_t n = t.numel();
+  AUTOST_CUDA_CHECK(cudaSetDevice(t.device().index));
   dispatch_floating(t.dtype(), "random", [&](auto tag) {
     using T = typename decltype(tag)::type;
     random_kernel<T><<<cuda::blocks_for(n), cuda::kThreads>>>(static_cast<T*>(t.data_ptr()), n, kind,
