@@ -77,7 +77,9 @@ Key key_of(Dir dir, int dev, DType dt, const Shape& x, const Shape& w, const Con
           p.stride[1], p.padding[0], p.padding[1], p.dilation[0], p.dilation[1]};
 }
 
-// The first algorithm cuDNN's heuristics rank as usable, remembered per problem.
+// The first algorithm cuDNN's heuristics rank as usable and deterministic (some backward-filter
+// and backward-data algorithms sum with atomics, so a seeded run would not repeat), remembered per
+// problem. Only when no deterministic one is usable does a non-deterministic one serve.
 template <class Perf, class Query>
 int pick(const Key& key, const char* op, Query query) {
   static std::map<Key, int> chosen;
@@ -90,11 +92,14 @@ int pick(const Key& key, const char* op, Query query) {
   Perf perf[16];
   int returned = 0;
   AUTOST_CUDNN_CHECK(query(16, &returned, perf));
-  for (int i = 0; i < returned; ++i) {
-    if (perf[i].status != CUDNN_STATUS_SUCCESS) continue;
-    std::lock_guard<std::mutex> lock(mu);
-    chosen[key] = static_cast<int>(perf[i].algo);
-    return static_cast<int>(perf[i].algo);
+  for (bool need_deterministic : {true, false}) {
+    for (int i = 0; i < returned; ++i) {
+      if (perf[i].status != CUDNN_STATUS_SUCCESS) continue;
+      if (need_deterministic && perf[i].determinism != CUDNN_DETERMINISTIC) continue;
+      std::lock_guard<std::mutex> lock(mu);
+      chosen[key] = static_cast<int>(perf[i].algo);
+      return static_cast<int>(perf[i].algo);
+    }
   }
   AUTOST_FAIL(op, ": cuDNN found no usable algorithm");
 }
