@@ -17,9 +17,12 @@ std::ostream& operator<<(std::ostream& os, const std::vector<int64_t>& shape) {
 Shape contiguous_strides(const Shape& shape) {
   Shape strides(shape.size());
   int64_t s = 1;
+  bool overflow = false;
   for (int64_t i = static_cast<int64_t>(shape.size()) - 1; i >= 0; --i) {
-    strides[i] = s;
-    s *= std::max<int64_t>(shape[i], 1);
+    // Only a zero-element shape (say [2^40, 2^40, 0]) gets here with a product past 64 bits
+    // (empty() refuses the others); its strides are never used to address memory, so 0 will do.
+    strides[i] = overflow ? 0 : s;
+    if (i > 0) overflow = __builtin_mul_overflow(s, std::max<int64_t>(shape[i], 1), &s) || overflow;
   }
   return strides;
 }
