@@ -1,9 +1,14 @@
 #include "kernels/cpu/reduce.h"
 
+#include <vector>
+
 #include "kernels/math/reduce.h"
 #include "tensor/parallel.h"
 
 namespace autost::kernels::cpu {
+
+// Rows longer than this are summed block by block (see sum).
+constexpr int64_t kSumBlock = 32768;
 
 // out[o, i] = scale * sum_r in[o, r, i]. Rows (inner == 1) are summed with a SIMD reduction;
 // otherwise whole inner rows are accumulated, which vectorises over i.
@@ -14,16 +19,28 @@ void sum(const Tensor& out, const Tensor& in, int64_t outer, int64_t reduced, in
     T* y = static_cast<T*>(out.data_ptr());
     const T sc = static_cast<T>(scale);
     if (inner == 1) {
-      parallel_for(outer, std::max<int64_t>(1, kGrainElementwise / std::max<int64_t>(reduced, 1)),
-                   [&](int64_t o0, int64_t o1) {
-                     for (int64_t o = o0; o < o1; ++o) {
+      // Long rows are summed in fixed blocks whose partial sums are then added in block order:
+      // a single row (sum of everything) still uses every thread, and the result depends only on
+      // the sizes, never on the thread count.
+      const int64_t blocks = (reduced + kSumBlock - 1) / kSumBlock;
+      std::vector<T> partial(static_cast<size_t>(outer * blocks));
+      parallel_for(outer * blocks, std::max<int64_t>(1, kGrainElementwise / std::min(reduced, kSumBlock)),
+                   [&](int64_t t0, int64_t t1) {
+                     for (int64_t t = t0; t < t1; ++t) {
+                       const int64_t o = t / blocks, b = t % blocks;
+                       const int64_t r0 = b * kSumBlock, r1 = std::min(reduced, r0 + kSumBlock);
                        const T* row = x + o * reduced;
                        T acc = 0;
 #pragma omp simd reduction(+ : acc)
-                       for (int64_t r = 0; r < reduced; ++r) acc += row[r];
-                       y[o] = acc * sc;
+                       for (int64_t r = r0; r < r1; ++r) acc += row[r];
+                       partial[t] = acc;
                      }
                    });
+      for (int64_t o = 0; o < outer; ++o) {
+        T acc = 0;
+        for (int64_t b = 0; b < blocks; ++b) acc += partial[o * blocks + b];
+        y[o] = acc * sc;
+      }
       return;
     }
     // Parallelise over (outer x inner-chunk) so a single outer row with wide inner still splits.
