@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "tensor/convert.h"
 #include "tensor/cuda_check.h"
 #include "tensor/parallel.h"
 #include "tensor/strided.h"
@@ -39,18 +40,6 @@ CopyPlan make_copy_plan(const Tensor& dst, const Tensor& src) {
 namespace {
 
 template <class D, class S>
-D convert(S v) {
-  if constexpr (std::is_same_v<D, bool>)
-    return static_cast<float>(v) != 0.0f;
-  else if constexpr (std::is_same_v<D, bfloat16>)
-    return bfloat16(static_cast<float>(v));
-  else if constexpr (std::is_same_v<S, bfloat16>)
-    return static_cast<D>(static_cast<float>(v));
-  else
-    return static_cast<D>(v);
-}
-
-template <class D, class S>
 void copy_loop(D* dst, const S* src, const CopyPlan& p) {
   int64_t inner = p.sizes[p.ndim - 1];
   int64_t ds = p.dst_strides[p.ndim - 1], ss = p.src_strides[p.ndim - 1];
@@ -74,10 +63,10 @@ void copy_loop(D* dst, const S* src, const CopyPlan& p) {
         if constexpr (std::is_same_v<D, S>) {
           std::memcpy(d, s, sizeof(D) * inner);
         } else {
-          for (int64_t i = 0; i < inner; ++i) d[i] = convert<D>(s[i]);
+          for (int64_t i = 0; i < inner; ++i) d[i] = convert_value<D>(s[i]);
         }
       } else {
-        for (int64_t i = 0; i < inner; ++i) d[i * ds] = convert<D>(s[i * ss]);
+        for (int64_t i = 0; i < inner; ++i) d[i * ds] = convert_value<D>(s[i * ss]);
       }
     }
   });

@@ -52,12 +52,19 @@ inline std::string compare(const Tensor& actual, const Tensor& expected, double 
 // A float64 CPU tensor from values.
 inline Tensor t64(const std::vector<double>& v, const Shape& shape) { return from_vector(v, shape, kFloat64); }
 inline Tensor t32(const std::vector<double>& v, const Shape& shape) { return from_vector(v, shape, kFloat32); }
-// Seeded random float64 leaf that requires grad, values in [lo, hi).
-inline Tensor leaf64(const Shape& shape, uint64_t seed, double lo = -1.0, double hi = 1.0) {
+// Seeded uniform values in [lo, hi): a constant, and a leaf that requires grad.
+inline Tensor rand64(const Shape& shape, uint64_t seed, double lo = -1.0, double hi = 1.0) {
   Generator g(seed);
-  Tensor t = uniform(shape, lo, hi, kFloat64, &g);
+  return uniform(shape, lo, hi, kFloat64, &g);
+}
+inline Tensor random_leaf(const Shape& shape, uint64_t seed, DType dtype, double lo = -1.0, double hi = 1.0) {
+  Generator g(seed);
+  Tensor t = uniform(shape, lo, hi, dtype, &g);
   t.set_requires_grad(true);
   return t;
+}
+inline Tensor leaf64(const Shape& shape, uint64_t seed, double lo = -1.0, double hi = 1.0) {
+  return random_leaf(shape, seed, kFloat64, lo, hi);
 }
 
 // Runs fn on CPU copies and on CUDA copies of `inputs`, then compares outputs and (when any input

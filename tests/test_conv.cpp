@@ -6,14 +6,10 @@
 #include "tests/harness.h"
 
 using namespace autost;
+using autost::test::rand64;
 using autost::test::leaf64;
 
 namespace {
-
-Tensor rand64(const Shape& s, uint64_t seed) {
-  Generator g(seed);
-  return uniform(s, -1.0, 1.0, kFloat64, &g);
-}
 
 kernels::Conv2dParams params(std::array<int64_t, 2> s, std::array<int64_t, 2> p, std::array<int64_t, 2> d) {
   return {s, p, d};

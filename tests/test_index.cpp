@@ -6,15 +6,11 @@
 #include "tests/harness.h"
 
 using namespace autost;
+using autost::test::rand64;
 using autost::test::leaf64;
 using autost::test::t64;
 
 namespace {
-
-Tensor rand64(const Shape& s, uint64_t seed, double lo = -1, double hi = 1) {
-  Generator g(seed);
-  return uniform(s, lo, hi, kFloat64, &g);
-}
 
 Tensor idx(const std::vector<double>& v, const Shape& shape) { return from_vector(v, shape, kInt64); }
 

@@ -4,14 +4,10 @@
 #include "tests/harness.h"
 
 using namespace autost;
+using autost::test::rand64;
 using autost::test::leaf64;
 
 namespace {
-
-Tensor rand64(const Shape& s, uint64_t seed) {
-  Generator g(seed);
-  return uniform(s, -1.0, 1.0, kFloat64, &g);
-}
 
 // Naive batched product of float64 operands (>= 2-D, no transposes), broadcasting the batch dims.
 Tensor naive_matmul(const Tensor& a, const Tensor& b) {

@@ -7,6 +7,7 @@
 #include "tests/harness.h"
 
 using namespace autost;
+using autost::test::rand64;
 using autost::test::leaf64;
 using autost::test::t64;
 
@@ -59,11 +60,6 @@ Tensor naive_layer_norm(const Tensor& x, int64_t k, const Tensor& w, const Tenso
     for (int64_t i = 0; i < d; ++i) out[r * d + i] = (xv[r * d + i] - mean) / std::sqrt(var + eps) * wv[i] + bv[i];
   }
   return t64(out, x.shape());
-}
-
-Tensor rand64(const Shape& s, uint64_t seed, double lo = -1, double hi = 1) {
-  Generator g(seed);
-  return uniform(s, lo, hi, kFloat64, &g);
 }
 
 Tensor fixture(const std::string& name) {

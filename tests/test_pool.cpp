@@ -8,14 +8,10 @@
 #include "tests/harness.h"
 
 using namespace autost;
+using autost::test::rand64;
 using autost::test::leaf64;
 
 namespace {
-
-Tensor rand64(const Shape& s, uint64_t seed) {
-  Generator g(seed);
-  return uniform(s, -1.0, 1.0, kFloat64, &g);
-}
 
 int64_t out_size(int64_t in, int64_t k, int64_t s, int64_t p, bool ceil_mode) {
   double v = static_cast<double>(in + 2 * p - k) / static_cast<double>(s);

@@ -80,6 +80,8 @@ TEST_CASE("copies convert dtype and broadcast") {
   Tensor x = t64({1.5, -2.7, 3.2, 0.0}, {2, 2});
   CHECK(x.to(kInt32).to_vector<int32_t>() == std::vector<int32_t>{1, -2, 3, 0});
   CHECK(x.to(kBool).to_vector<uint8_t>() == std::vector<uint8_t>{1, 1, 1, 0});
+  // Non-zero is true even when it would round to 0 in float32.
+  CHECK(t64({1e-50, 0.0}, {2}).to(kBool).to_vector<uint8_t>() == std::vector<uint8_t>{1, 0});
   Tensor dst = zeros({2, 3}, kFloat32);
   dst.copy_(t64({1, 2, 3}, {3}));
   CHECK(dst.to_vector<float>() == std::vector<float>{1, 2, 3, 1, 2, 3});

@@ -1,4 +1,5 @@
 // CUDA launch glue for strided copies with dtype conversion and for fills.
+#include "tensor/convert.h"
 #include "tensor/copy.h"
 #include "tensor/cuda/launch.cuh"
 #include "tensor/strided.h"
@@ -7,23 +8,11 @@ namespace autost {
 namespace {
 
 template <class D, class S>
-__device__ __forceinline__ D convert(S v) {
-  if constexpr (std::is_same_v<D, bool>)
-    return static_cast<float>(v) != 0.0f;
-  else if constexpr (std::is_same_v<D, bfloat16>)
-    return bfloat16(static_cast<float>(v));
-  else if constexpr (std::is_same_v<S, bfloat16>)
-    return static_cast<D>(static_cast<float>(v));
-  else
-    return static_cast<D>(v);
-}
-
-template <class D, class S>
 __global__ void strided_copy_kernel(D* dst, const S* src, OffsetCalc<2> calc, int64_t n) {
   AUTOST_GRID_STRIDE_LOOP(i, n) {
     int64_t off[2];
     calc.get(i, off);
-    dst[off[0]] = convert<D>(src[off[1]]);
+    dst[off[0]] = convert_value<D>(src[off[1]]);
   }
 }
 

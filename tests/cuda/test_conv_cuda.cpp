@@ -7,12 +7,7 @@ using autost::test::check_cuda_matches_cpu;
 
 namespace {
 
-Tensor leaf(const Shape& s, uint64_t seed, DType dt) {
-  Generator g(seed);
-  Tensor t = uniform(s, -1.0, 1.0, dt, &g);
-  t.set_requires_grad(true);
-  return t;
-}
+Tensor leaf(const Shape& s, uint64_t seed, DType dt) { return test::random_leaf(s, seed, dt); }
 
 std::vector<Tensor> inputs(Tensor a, Tensor b) { return {a, b}; }
 std::vector<Tensor> inputs(Tensor a, Tensor b, Tensor c) { return {a, b, c}; }

@@ -7,12 +7,7 @@ using autost::test::check_cuda_matches_cpu;
 using autost::test::leaf64;
 
 namespace {
-Tensor leaf32(const Shape& s, uint64_t seed, double lo = -2, double hi = 2) {
-  Generator g(seed);
-  Tensor t = uniform(s, lo, hi, kFloat32, &g);
-  t.set_requires_grad(true);
-  return t;
-}
+Tensor leaf32(const Shape& s, uint64_t seed, double lo = -2, double hi = 2) { return test::random_leaf(s, seed, kFloat32, lo, hi); }
 }  // namespace
 
 TEST_CASE("unary ops: CUDA matches CPU") {

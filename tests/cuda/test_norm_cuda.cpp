@@ -9,10 +9,7 @@ using autost::test::check_cuda_matches_cpu;
 namespace {
 
 Tensor leaf(const Shape& s, uint64_t seed, DType dt = kFloat64, double lo = -1, double hi = 1) {
-  Generator g(seed);
-  Tensor t = uniform(s, lo, hi, dt, &g);
-  t.set_requires_grad(true);
-  return t;
+  return test::random_leaf(s, seed, dt, lo, hi);
 }
 
 Tensor constant(const Shape& s, uint64_t seed, DType dt = kFloat64, double lo = -1, double hi = 1) {

@@ -11,10 +11,7 @@ using autost::test::check_cuda_matches_cpu;
 namespace {
 
 Tensor leaf(const Shape& shape, uint64_t seed, DType dtype = kFloat32, double lo = -2.0, double hi = 2.0) {
-  Generator g(seed);
-  Tensor t = uniform(shape, lo, hi, dtype, &g);
-  t.set_requires_grad(true);
-  return t;
+  return test::random_leaf(shape, seed, dtype, lo, hi);
 }
 
 }  // namespace
