@@ -7,9 +7,7 @@
 namespace autost::kernels {
 
 std::pair<Tensor, Tensor> dropout(const Tensor& x, double p, Generator* gen) {
-  AUTOST_CHECK(x.defined(), "dropout: undefined input");
-  AUTOST_CHECK(x.dtype() == kFloat32 || x.dtype() == kFloat64, "dropout: dtype ", dtype_name(x.dtype()),
-               " not supported (float32 or float64), shape ", x.shape());
+  check_floating("dropout", x);
   AUTOST_CHECK(p >= 0.0 && p <= 1.0, "dropout: probability ", p, " outside [0, 1], input ", x.shape());
   Generator& g = gen ? *gen : default_generator();
   // One counter per element, like the random fills, so consecutive calls never reuse numbers.

@@ -30,11 +30,6 @@ void check_pair(const char* op, const Tensor& a, const Tensor& b) {
                dtype_name(b.dtype()), "), shapes ", a.shape(), " and ", b.shape());
 }
 
-void check_floating(const char* op, const Tensor& x) {
-  AUTOST_CHECK(x.dtype() == kFloat32 || x.dtype() == kFloat64, op, ": dtype ", dtype_name(x.dtype()),
-               " not supported (float32 or float64), shape ", x.shape());
-}
-
 Tensor new_like(const Shape& shape, DType dtype, Device device) {
   return empty(shape, TensorOptions(dtype).device(device));
 }

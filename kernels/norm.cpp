@@ -8,12 +8,6 @@
 namespace autost::kernels {
 namespace {
 
-void check_floating(const char* op, const Tensor& x) {
-  AUTOST_CHECK(x.defined(), op, ": undefined input");
-  AUTOST_CHECK(x.dtype() == kFloat32 || x.dtype() == kFloat64, op, ": dtype ", dtype_name(x.dtype()),
-               " not supported (float32 or float64), shape ", x.shape());
-}
-
 // An optional per-channel (or per-feature) tensor: undefined, or of `shape` on x's dtype and device.
 Tensor optional_param(const char* op, const char* what, const Tensor& t, const Tensor& x, const Shape& shape) {
   if (!t.defined()) return t;

@@ -13,9 +13,7 @@ namespace autost::kernels {
 namespace {
 
 Tensor sum_scaled(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim, bool average, const char* op) {
-  AUTOST_CHECK(x.defined(), op, ": undefined input");
-  AUTOST_CHECK(x.dtype() == kFloat32 || x.dtype() == kFloat64, op, ": dtype ", dtype_name(x.dtype()),
-               " not supported (float32 or float64), shape ", x.shape());
+  check_floating(op, x);
   ReducePlan p = plan_reduction(x, dims, keepdim, op);
   if (average) AUTOST_CHECK(p.reduced > 0, op, ": mean over an empty set of elements, shape ", x.shape());
   Tensor out = empty(p.out_shape, TensorOptions(x.dtype()).device(x.device()));
@@ -40,9 +38,7 @@ Tensor mean(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
 }
 
 Tensor var(const Tensor& x, const std::vector<int64_t>& dims, int64_t correction, bool keepdim) {
-  AUTOST_CHECK(x.defined(), "var: undefined input");
-  AUTOST_CHECK(x.dtype() == kFloat32 || x.dtype() == kFloat64, "var: dtype ", dtype_name(x.dtype()),
-               " not supported (float32 or float64), shape ", x.shape());
+  check_floating("var", x);
   AUTOST_CHECK(correction >= 0, "var: correction ", correction, " must be non-negative, shape ", x.shape());
   ReducePlan p = plan_reduction(x, dims, keepdim, "var");
   Tensor out = empty(p.out_shape, TensorOptions(x.dtype()).device(x.device()));
@@ -58,9 +54,7 @@ Tensor var(const Tensor& x, const std::vector<int64_t>& dims, int64_t correction
 }
 
 std::pair<Tensor, Tensor> max(const Tensor& x, int64_t dim, bool keepdim) {
-  AUTOST_CHECK(x.defined(), "max: undefined input");
-  AUTOST_CHECK(x.dtype() == kFloat32 || x.dtype() == kFloat64, "max: dtype ", dtype_name(x.dtype()),
-               " not supported (float32 or float64), shape ", x.shape());
+  check_floating("max", x);
   int64_t d = x.wrap_dim(dim, "max");
   // A 0-d tensor is its own maximum over "dim 0"; plan it as a length-1 vector.
   Tensor in = x.dim() == 0 ? raw_view(x, {1}) : x;

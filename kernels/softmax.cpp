@@ -10,12 +10,6 @@
 namespace autost::kernels {
 namespace {
 
-void check_floating(const char* op, const Tensor& x) {
-  AUTOST_CHECK(x.defined(), op, ": undefined input");
-  AUTOST_CHECK(x.dtype() == kFloat32 || x.dtype() == kFloat64, op, ": dtype ", dtype_name(x.dtype()),
-               " not supported (float32 or float64), shape ", x.shape());
-}
-
 // [outer, R, inner] around the softmax dim; a 0-d tensor is one row of one element.
 struct RowGeometry {
   int64_t outer = 1, reduced = 1, inner = 1;
