@@ -10,6 +10,7 @@ packages=(
   cmake g++ make          # the build
   libdnnl-dev             # oneDNN: CPU GEMM and convolution
   doctest-dev             # the test framework
+  nlohmann-json3-dev      # JSON: safetensors headers
 )
 if [[ "${1:-}" == "--fixtures" ]]; then
   packages+=(python3-torch python3-numpy)
