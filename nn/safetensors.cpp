@@ -105,6 +105,9 @@ Json parse_header(const std::string& path, const std::string& text) {
   } catch (const Json::parse_error& e) {
     std::string what = e.what();
     if (size_t p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);
+    // The parser quotes what it last read, which may be raw binary; keep the message printable.
+    for (char& c : what)
+      if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';
     AUTOST_FAIL(path, ": invalid JSON in the safetensors header: ", one_line(what));
   }
 }
