@@ -393,3 +393,32 @@ TEST_CASE("training checkpoint errors") {
     CHECK(std::string(e.what()).find(path) != std::string::npos);
   }
 }
+
+TEST_CASE("safetensors: random byte corruptions either load or throw autost::Error, never crash") {
+  TempDir dir;
+  const std::string good_path = dir.file("good.safetensors");
+  save_safetensors(good_path, every_dtype(), {{"k", "v"}});
+  const std::string good = read_bytes(good_path);
+  const std::string path = dir.file("mutated.safetensors");
+  uint64_t state = 88172645463325252ull;  // xorshift: deterministic and independent of the library RNG
+  auto next = [&] { return state ^= state << 13, state ^= state >> 7, state ^= state << 17; };
+  int refused = 0;
+  for (int i = 0; i < 400; ++i) {
+    std::string bytes = good;
+    const int edits = 1 + static_cast<int>(next() % 3);
+    for (int k = 0; k < edits; ++k) {
+      // Mostly inside the length and the header, where the structure is.
+      const size_t limit = next() % 4 == 0 ? bytes.size() : std::min<size_t>(bytes.size(), 600);
+      bytes[next() % limit] = static_cast<char>(next());
+    }
+    if (i % 10 == 0) bytes.resize(next() % bytes.size());
+    write_bytes(path, bytes);
+    try {
+      load_safetensors(path);
+    } catch (const Error& e) {
+      ++refused;
+      CHECK(std::string(e.what()).find(path) != std::string::npos);
+    }
+  }
+  CHECK(refused > 100);
+}
