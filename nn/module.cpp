@@ -48,17 +48,16 @@ void Module::add_child(const std::string& name, std::shared_ptr<Module> m) {
   children_.emplace_back(name, std::move(m));
 }
 
-// Pre-order walk: fn(prefix, module), where prefix is "" or "a.b." for the module at path a.b.
-template <class Fn>
-void Module::visit(const std::string& prefix, Fn&& fn) const {
-  fn(prefix, *this);
-  for (const auto& [name, child] : children_) child->visit(prefix + name + ".", fn);
+template <class M, class Fn>
+void Module::visit(M& m, const std::string& prefix, Fn&& fn) {
+  fn(prefix, m);
+  for (const auto& [name, child] : m.children_) visit(static_cast<M&>(*child), prefix + name + ".", fn);
 }
 
 NamedTensors Module::named_parameters() const {
   NamedTensors out;
   std::set<const TensorImpl*> seen;
-  visit("", [&](const std::string& prefix, const Module& m) {
+  visit(*this, "", [&](const std::string& prefix, const Module& m) {
     for (const Entry& e : m.params_)
       if (seen.insert(e.tensor.impl()).second) out.emplace_back(prefix + e.name, e.tensor);
   });
@@ -74,7 +73,7 @@ std::vector<Tensor> Module::parameters() const {
 NamedTensors Module::named_buffers() const {
   NamedTensors out;
   std::set<const TensorImpl*> seen;
-  visit("", [&](const std::string& prefix, const Module& m) {
+  visit(*this, "", [&](const std::string& prefix, const Module& m) {
     for (const Entry& e : m.buffers_)
       if (seen.insert(e.tensor.impl()).second) out.emplace_back(prefix + e.name, e.tensor);
   });
@@ -83,7 +82,7 @@ NamedTensors Module::named_buffers() const {
 
 NamedTensors Module::state_dict() const {
   NamedTensors out;
-  visit("", [&](const std::string& prefix, const Module& m) {
+  visit(*this, "", [&](const std::string& prefix, const Module& m) {
     for (const Entry& e : m.params_) out.emplace_back(prefix + e.name, e.tensor);
     for (const Entry& e : m.buffers_)
       if (e.persistent) out.emplace_back(prefix + e.name, e.tensor);
@@ -93,9 +92,8 @@ NamedTensors Module::state_dict() const {
 
 std::vector<std::pair<std::string, Module*>> Module::named_modules() {
   std::vector<std::pair<std::string, Module*>> out;
-  visit("", [&](const std::string& prefix, const Module& m) {
-    // visit hands out const references; the walk started from a non-const module.
-    out.emplace_back(prefix.empty() ? "" : prefix.substr(0, prefix.size() - 1), const_cast<Module*>(&m));
+  visit(*this, "", [&](const std::string& prefix, Module& m) {
+    out.emplace_back(prefix.empty() ? "" : prefix.substr(0, prefix.size() - 1), &m);
   });
   return out;
 }
@@ -157,7 +155,7 @@ void Module::load_state_dict(const NamedTensors& state, bool strict) {
 }
 
 void Module::train(bool on) {
-  visit("", [&](const std::string&, const Module& m) { const_cast<Module&>(m).training_ = on; });
+  visit(*this, "", [&](const std::string&, Module& m) { m.training_ = on; });
 }
 
 namespace {
@@ -177,7 +175,7 @@ void move_in_place(const Tensor& t, Device device) {
 Module& Module::to(Device device) {
   check_device_usable(device);
   std::set<const TensorImpl*> seen;
-  visit("", [&](const std::string&, const Module& m) {
+  visit(*this, "", [&](const std::string&, const Module& m) {
     for (const Entry& e : m.params_)
       if (seen.insert(e.tensor.impl()).second) move_in_place(e.tensor, device);
     for (const Entry& e : m.buffers_)

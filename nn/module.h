@@ -81,8 +81,9 @@ class Module {
   };
   void check_new_name(const std::string& name, const char* what) const;
   void add_child(const std::string& name, std::shared_ptr<Module> m);
-  template <class Fn>
-  void visit(const std::string& prefix, Fn&& fn) const;
+  // Pre-order walk calling fn(prefix, module) with prefix "" or "a.b." (M is Module or const Module).
+  template <class M, class Fn>
+  static void visit(M& m, const std::string& prefix, Fn&& fn);
 
   std::string type_name_;
   bool training_ = true;

@@ -62,6 +62,12 @@ TEST_CASE("Linear over leading dims matches torch") {
   check_against_torch(m, "linear");
   CHECK(m.num_parameters() == 24);
   CHECK(Linear(5, 4, false).num_parameters() == 20);
+  // A strided input (the batched-matmul path) gives the same values as its contiguous copy.
+  Tensor xt = test::rand64({3, 2, 5}, 4).transpose(0, 1);
+  REQUIRE(!xt.is_contiguous());
+  CHECK_CLOSE(m.forward(xt), m.forward(xt.contiguous()), 1e-12, 1e-12);
+  CHECK_CLOSE(m.forward(xt.select(0, 1).select(0, 2)), m.forward(xt.contiguous()).select(0, 1).select(0, 2), 1e-12,
+              1e-12);  // 1-D input
   CHECK_THROWS_WITH_AS(m.forward(zeros({2, 3}, kFloat64)), doctest::Contains("Linear: input of shape [2, 3]"), Error);
 }
 

@@ -16,8 +16,17 @@ Linear::Linear(int64_t in, int64_t out, bool has_bias, Generator* gen, DType dty
 Tensor Linear::forward(const Tensor& x) {
   AUTOST_CHECK(x.dim() >= 1 && x.size(-1) == in_features, "Linear: input of shape ", x.shape(),
                " does not end in in_features ", in_features);
-  // The transpose is a view; matmul hands it to the GEMM as a flag without copying.
-  Tensor y = matmul(x, weight.transpose(0, 1));
+  // The transpose is a view; matmul hands it to the GEMM as a flag without copying. Contiguous
+  // leading dims fold into the rows of one GEMM instead of a batch of small ones.
+  Tensor wt = weight.transpose(0, 1);
+  Tensor y;
+  if (x.dim() > 2 && x.is_contiguous()) {
+    Shape out_shape = x.shape();
+    out_shape.back() = out_features;
+    y = matmul(x.reshape({x.numel() / in_features, in_features}), wt).reshape(out_shape);
+  } else {
+    y = matmul(x, wt);
+  }
   return bias.defined() ? add(y, bias) : y;
 }
 
