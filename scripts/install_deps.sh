@@ -11,6 +11,7 @@ packages=(
   libdnnl-dev             # oneDNN: CPU GEMM and convolution
   doctest-dev             # the test framework
   nlohmann-json3-dev      # JSON: safetensors headers
+  zlib1g-dev              # gzipped IDX datasets
 )
 if [[ "${1:-}" == "--fixtures" ]]; then
   packages+=(python3-torch python3-numpy)
