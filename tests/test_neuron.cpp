@@ -38,7 +38,8 @@ Naive<R> naive_forward(const std::vector<R>& x, int64_t T, int64_t N, R k, const
     R v = vc;
     for (int64_t t = 0; t < T; ++t) {
       const int64_t j = t * N + i;
-      R h = o.decay_input ? v + (x[j] - (v - vc)) * k : v - (v - vc) * k + x[j];
+      // One rounding per charge, as the kernels do (both backends use an explicit fma there).
+      R h = o.decay_input ? std::fma(x[j] - (v - vc), k, v) : std::fma(vc - v, k, v) + x[j];
       R s = h >= vth ? R(1) : R(0);
       v = o.v_reset ? h * (R(1) - s) + vc * s : h - vth * s;
       r.s[j] = s, r.h[j] = h, r.v[j] = v;

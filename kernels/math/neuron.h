@@ -1,6 +1,8 @@
 #pragma once
 // Per-step math of the multi-step LIF / PLIF neurons (SPEC.md §1), shared by the CPU loop and the
 // CUDA kernel so both compute the same function. `k` is 1/tau (LIF) or sigmoid(w) (PLIF).
+#include <cmath>
+
 #include "kernels/math/elementwise.h"
 #include "tensor/hd.h"
 
@@ -28,9 +30,21 @@ struct NeuronConsts {
   bool hard_reset, decay_input, detach_reset;
 };
 
+// The charge is written as one explicit fused multiply-add on both backends. Left to the compilers,
+// GCC contracts a * b + c on the host (even in ISO mode) and nvcc does so on its own terms; a
+// one-ulp difference in H flips a spike at the threshold, so both must round identically. (The
+// reset needs no care: its products with a 0/1 spike are exact.)
+template <class T> AUTOST_HD T fma_hd(T a, T b, T c) {
+#if defined(__CUDA_ARCH__)
+  if constexpr (sizeof(T) == 4) return fmaf(a, b, c); else return fma(a, b, c);
+#else
+  return std::fma(a, b, c);
+#endif
+}
+
 template <class T>
 AUTOST_HD T neuron_charge(T v_prev, T x, T k, const NeuronConsts<T>& c) {
-  return c.decay_input ? v_prev + (x - (v_prev - c.v_charge)) * k : v_prev - (v_prev - c.v_charge) * k + x;
+  return c.decay_input ? fma_hd(x - (v_prev - c.v_charge), k, v_prev) : fma_hd(c.v_charge - v_prev, k, v_prev) + x;
 }
 
 // Heaviside with the equality firing.
