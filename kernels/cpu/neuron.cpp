@@ -84,12 +84,6 @@ double backward_impl(T* gx, const T* gs, const uint8_t* mask, const T* hs, T k, 
   return total;
 }
 
-template <class F>
-decltype(auto) dispatch_surrogate(SurrogateKind kind, F&& fn) {
-  if (kind == SurrogateKind::ATan) return fn(type_tag<math::ATanSurrogate>{});
-  return fn(type_tag<math::SigmoidSurrogate>{});
-}
-
 }  // namespace
 
 void neuron_forward(const Tensor& spikes, const Tensor& mask, const Tensor& h, const Tensor& x, double k,

@@ -9,6 +9,13 @@ math::NeuronConsts<T> neuron_consts(const NeuronParams& p) {
   double vr = p.v_reset.value_or(0.0);
   return {T(p.v_threshold), T(vr), T(vr), T(p.alpha), p.v_reset.has_value(), p.decay_input, p.detach_reset};
 }
+
+// The surrogate is a template parameter of both backends' kernels; this picks it at run time.
+template <class F>
+decltype(auto) dispatch_surrogate(SurrogateKind kind, F&& fn) {
+  if (kind == SurrogateKind::ATan) return fn(type_tag<math::ATanSurrogate>{});
+  return fn(type_tag<math::SigmoidSurrogate>{});
+}
 }  // namespace autost::kernels
 
 namespace autost::kernels::cpu {

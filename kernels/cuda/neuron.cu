@@ -74,12 +74,6 @@ __global__ void neuron_w_grad_kernel(T* gw, const T* partial, int64_t blocks, co
   }
 }
 
-template <class F>
-decltype(auto) dispatch_surrogate(SurrogateKind kind, F&& fn) {
-  if (kind == SurrogateKind::ATan) return fn(type_tag<math::ATanSurrogate>{});
-  return fn(type_tag<math::SigmoidSurrogate>{});
-}
-
 }  // namespace
 
 void neuron_forward(const Tensor& spikes, const Tensor& mask, const Tensor& h, const Tensor& x, double k,
