@@ -78,21 +78,9 @@ Tensor max_all(const Tensor& x) {
 
 Tensor sum_to(const Tensor& x, const Shape& shape) {
   if (x.shape() == shape) return x;
-  const int64_t lead = x.dim() - static_cast<int64_t>(shape.size());
-  AUTOST_CHECK(lead >= 0, "sum_to: cannot reduce shape ", x.shape(), " to ", shape);
-  std::vector<int64_t> dims;
-  for (int64_t d = 0; d < x.dim(); ++d) {
-    if (d < lead) {
-      dims.push_back(d);
-      continue;
-    }
-    int64_t want = shape[d - lead];
-    AUTOST_CHECK(want == x.shape()[d] || want == 1, "sum_to: cannot reduce shape ", x.shape(), " to ", shape);
-    if (want == 1 && x.shape()[d] != 1) dims.push_back(d);
-  }
+  std::vector<int64_t> dims = sum_to_dims(x.shape(), shape);
   if (dims.empty()) return raw_view(raw_contiguous(x), shape);  // only size-1 dims differ
-  Tensor r = sum(x, dims, true);
-  return raw_view(r, shape);
+  return raw_view(sum(x, dims, true), shape);
 }
 
 }  // namespace autost::kernels

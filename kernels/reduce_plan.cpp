@@ -45,4 +45,20 @@ ReducePlan plan_reduction(const Tensor& x, const std::vector<int64_t>& dims, boo
   return p;
 }
 
+std::vector<int64_t> sum_to_dims(const Shape& from, const Shape& to) {
+  const int64_t n = static_cast<int64_t>(from.size()), lead = n - static_cast<int64_t>(to.size());
+  AUTOST_CHECK(lead >= 0, "sum_to: cannot reduce shape ", from, " to ", to);
+  std::vector<int64_t> dims;
+  for (int64_t d = 0; d < n; ++d) {
+    if (d < lead) {
+      dims.push_back(d);
+      continue;
+    }
+    const int64_t want = to[d - lead];
+    AUTOST_CHECK(want == from[d] || want == 1, "sum_to: cannot reduce shape ", from, " to ", to);
+    if (want == 1 && from[d] != 1) dims.push_back(d);
+  }
+  return dims;
+}
+
 }  // namespace autost::kernels

@@ -17,4 +17,9 @@ struct ReducePlan {
 // dims: any order, negative allowed, empty = all. `op` names the caller in errors.
 ReducePlan plan_reduction(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim, const char* op);
 
+// The dims to sum (with keepdim) so that shape `from` becomes `to`, undoing numpy broadcasting:
+// the extra leading dims, and every dim where `to` has 1 and `from` does not. An error when `to`
+// is not a shape `from` could have been broadcast from. Shared by the kernel and autograd sum_to.
+std::vector<int64_t> sum_to_dims(const Shape& from, const Shape& to);
+
 }  // namespace autost::kernels

@@ -245,3 +245,10 @@ TEST_CASE("max over everything sends the gradient to a NaN maximum (torch's rule
   std::vector<double> g = x.grad().to_vector<double>();
   CHECK(g == std::vector<double>{0.0, 1.0, 0.0});
 }
+
+TEST_CASE("sum_to refuses a target the input could not have been broadcast from, in both layers") {
+  Tensor x = zeros({3, 4}, kFloat64);
+  CHECK_THROWS_WITH_AS(sum_to(x, {5}), doctest::Contains("cannot reduce shape [3, 4] to [5]"), Error);
+  CHECK_THROWS_WITH_AS(kernels::sum_to(x, {5}), doctest::Contains("cannot reduce shape [3, 4] to [5]"), Error);
+  CHECK(sum_to(ones({3, 4}, kFloat64), {1, 4}).to_vector<double>() == std::vector<double>{3, 3, 3, 3});
+}

@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "autograd/ops.h"
+#include "kernels/reduce_plan.h"
 #include "tensor/copy.h"
 #include "tensor/view.h"
 
@@ -160,11 +161,7 @@ Tensor argmax(const Tensor& x, int64_t dim, bool keepdim) { return kernels::max(
 Tensor sum_to(const Tensor& x, const Shape& shape) {
   if (x.shape() == shape) return x;
   // Expressed through sum so the gradient (a broadcast back) comes for free.
-  const int64_t lead = x.dim() - static_cast<int64_t>(shape.size());
-  AUTOST_CHECK(lead >= 0, "sum_to: cannot reduce shape ", x.shape(), " to ", shape);
-  std::vector<int64_t> dims;
-  for (int64_t d = 0; d < x.dim(); ++d)
-    if (d < lead || (shape[d - lead] == 1 && x.shape()[d] != 1)) dims.push_back(d);
+  std::vector<int64_t> dims = kernels::sum_to_dims(x.shape(), shape);
   if (dims.empty()) return x.reshape(shape);
   return sum(x, dims, true).reshape(shape);
 }
