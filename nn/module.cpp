@@ -15,6 +15,22 @@ Tensor Module::forward(const Tensor&) {
   AUTOST_FAIL(type_name_, ": this module has no single-input forward");
 }
 
+namespace {
+thread_local ForwardHook current_hook;
+}
+
+Tensor Module::operator()(const Tensor& x) {
+  Tensor y = forward(x);
+  if (current_hook) current_hook(*this, x, y);
+  return y;
+}
+
+ForwardHookGuard::ForwardHookGuard(ForwardHook hook) : previous_(std::move(current_hook)) {
+  current_hook = std::move(hook);
+}
+
+ForwardHookGuard::~ForwardHookGuard() { current_hook = std::move(previous_); }
+
 void Module::check_new_name(const std::string& name, const char* what) const {
   AUTOST_CHECK(!name.empty() && name.find('.') == std::string::npos, type_name_, ": ", what, " name '", name,
                "' must be non-empty and contain no '.'");

@@ -8,6 +8,7 @@
 // module to another device or loading a state dict changes those tensors in place (same TensorImpl),
 // so member handles and optimizer parameter lists stay valid.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -31,7 +32,9 @@ class Module {
 
   // Single-input modules override this; the default is an error naming the module type.
   virtual Tensor forward(const Tensor& x);
-  Tensor operator()(const Tensor& x) { return forward(x); }
+  // forward, then the installed forward hook if any (models call children this way so that a
+  // counter sees every module, like torch's forward hooks that syops relies on).
+  Tensor operator()(const Tensor& x);
 
   // ---- registration (names are non-empty, dot-free, and unique within a module) ----
   // The tensor becomes a leaf that requires grad (unless requires_grad is false); returns the handle.
@@ -90,6 +93,22 @@ class Module {
   std::vector<Entry> params_;
   std::vector<Entry> buffers_;
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
+};
+
+// Called after every Module::operator() on this thread while installed: (module, input, output).
+using ForwardHook = std::function<void(const Module&, const Tensor&, const Tensor&)>;
+
+// Installs a hook for its lifetime (restoring the previous one after), for instrumented forwards:
+// op counting, firing-rate probes. Hooks are per thread.
+class ForwardHookGuard {
+ public:
+  explicit ForwardHookGuard(ForwardHook hook);
+  ~ForwardHookGuard();
+  ForwardHookGuard(const ForwardHookGuard&) = delete;
+  ForwardHookGuard& operator=(const ForwardHookGuard&) = delete;
+
+ private:
+  ForwardHook previous_;
 };
 
 }  // namespace autost::nn

@@ -9,9 +9,12 @@ set -euo pipefail
 packages=(
   cmake g++ make          # the build
   libdnnl-dev             # oneDNN: CPU GEMM and convolution
+  ocl-icd-opencl-dev      # oneDNN's CMake package looks for OpenCL (a recommends, so named here)
   doctest-dev             # the test framework
   nlohmann-json3-dev      # JSON: safetensors headers
   zlib1g-dev              # gzipped IDX datasets
+  libyaml-cpp-dev         # YAML: architectures, search spaces, recipes
+  libstb-dev              # stb_image: JPEG/PNG decoding, PNG plots
 )
 if [[ "${1:-}" == "--fixtures" ]]; then
   packages+=(python3-torch python3-numpy)

@@ -24,7 +24,7 @@ Sequential::Sequential(std::vector<std::shared_ptr<Module>> modules) : ModuleLis
 
 Tensor Sequential::forward(const Tensor& x) {
   Tensor y = x;
-  for (const auto& m : *this) y = m->forward(y);
+  for (const auto& m : *this) y = (*m)(y);
   return y;
 }
 
