@@ -5,6 +5,8 @@
 #include <string>
 
 #include "apps/bench.h"
+#include "apps/count.h"
+#include "apps/search.h"
 #include "tensor/error.h"
 
 namespace {
@@ -14,6 +16,8 @@ void usage(FILE* out) {
                "usage: autost <command> [options]\n"
                "commands:\n"
                "  bench kernels [--device cpu|cuda] [--reps N]   kernel benchmark table\n"
+               "  count --arch FILE.yaml [--json]                parameters and FLOPs of an architecture\n"
+               "  search --space FILE.yaml --out DIR [--json]    AutoST's evolutionary architecture search\n"
                "run 'autost <command> --help' for a command's options\n");
 }
 
@@ -27,6 +31,8 @@ int main(int argc, char** argv) {
   std::string cmd = argv[1];
   try {
     if (cmd == "bench") return autost::apps::bench_main(argc - 1, argv + 1);
+    if (cmd == "count") return autost::apps::count_main(argc - 1, argv + 1);
+    if (cmd == "search") return autost::apps::search_main(argc - 1, argv + 1);
     std::fprintf(stderr, "autost: unknown command '%s'\n", cmd.c_str());
     usage(stderr);
     return 2;

@@ -277,7 +277,6 @@ SearchResult exhaustive_search(const SearchSpace& space, const EvolutionOptions&
 
 std::string search_csv(const SearchResult& result) {
   std::ostringstream os;
-  os.precision(17);
   os << "rank,score,params_m,flops_g,depth,embed_dim,mlp_ratio,num_heads,generation,origin,order\n";
   auto joined = [](const std::vector<int64_t>& v) {
     std::string s;
@@ -289,7 +288,8 @@ std::string search_csv(const SearchResult& result) {
   };
   for (size_t i = 0; i < result.ranked.size(); ++i) {
     const Evaluated& e = result.ranked[i];
-    os << i + 1 << "," << e.score << "," << e.params_m << "," << e.flops_g << "," << e.genome.depth << ","
+    os << i + 1 << "," << python_float(e.score) << "," << python_float(e.params_m) << "," << python_float(e.flops_g)
+       << "," << e.genome.depth << ","
        << e.genome.embed_dim << "," << joined(e.genome.mlp_ratios) << "," << joined(e.genome.num_heads) << ","
        << e.generation << "," << origin_name(e.origin) << "," << e.order << "\n";
   }

@@ -1,0 +1,147 @@
+// `autost count` and `autost search`, run in-process: the JSON shapes, the numbers they carry, the
+// files search writes, and one-line errors for bad usage.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include <unistd.h>
+
+#include "apps/count.h"
+#include "apps/search.h"
+#include "nas/cost_model.h"
+#include "nas/genome.h"
+#include "tensor/atomic_file.h"
+#include "tensor/error.h"
+
+using namespace autost;
+
+namespace {
+
+const std::string kSpaces = std::string(AUTOST_FIXTURES_DIR) + "/../../nas/spaces/";
+
+// Runs a subcommand's main on these arguments (argv[0] is the subcommand) and returns its stdout.
+template <class Main>
+std::string run(Main main, std::vector<std::string> args) {
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  std::ostringstream out;
+  const int rc = main(static_cast<int>(argv.size()), argv.data(), out);  // errors throw, as apps/main.cpp expects
+  CHECK(rc == 0);
+  return out.str();
+}
+
+int count(int argc, char** argv, std::ostream& out) { return apps::count_main(argc, argv, out); }
+int search(int argc, char** argv, std::ostream& out) { return apps::search_main(argc, argv, out); }
+
+std::set<std::string> keys(const nlohmann::json& j) {
+  std::set<std::string> k;
+  for (auto it = j.begin(); it != j.end(); ++it) k.insert(it.key());
+  return k;
+}
+
+struct TempDir {
+  std::filesystem::path path =
+      std::filesystem::temp_directory_path() / ("autost_nas_cli_" + std::to_string(::getpid()));
+  TempDir() { std::filesystem::create_directories(path); }
+  ~TempDir() { std::filesystem::remove_all(path); }
+};
+
+}  // namespace
+
+TEST_CASE("autost count --json prints {params, syops_flops, full_flops}") {
+  TempDir tmp;
+  const std::string file = (tmp.path / "config_1.yaml").string();
+  nas::Genome g{3, {3, 3, 3}, {4, 8, 8}, 512};
+  write_file_atomic(file, nas::candidate_to_yaml(nas::CandidateRecord{g, 5.36, 11.865, 5.36}));
+  nlohmann::json j = nlohmann::json::parse(run(count, {"count", "--arch", file, "--json"}));
+  CHECK(keys(j) == std::set<std::string>{"params", "syops_flops", "full_flops"});
+  const spiking::ArchConfig arch = nas::to_arch(g);
+  CHECK(j["params"].get<int64_t>() == nas::count_parameters(arch));
+  CHECK(j["syops_flops"].get<double>() == nas::syops_flops(arch));
+  CHECK(j["full_flops"].get<double>() == nas::full_flops(arch));
+  CHECK(std::abs(j["syops_flops"].get<double>() / 1e9 - 5.3605) < 5e-5);
+
+  // Input overrides, and a preset name instead of a file.
+  spiking::ArchConfig small = arch;
+  small.num_classes = 10;
+  small.img_size = 28;
+  small.in_channels = 1;
+  small.T = 2;
+  j = nlohmann::json::parse(
+      run(count, {"count", "--arch", file, "--classes", "10", "--img", "28", "--in-ch", "1", "--T", "2", "--json"}));
+  CHECK(j["params"].get<int64_t>() == nas::count_parameters(small));
+  CHECK(j["syops_flops"].get<double>() == nas::syops_flops(small));
+  j = nlohmann::json::parse(run(count, {"count", "--arch", "spikformer-4-384", "--json", "--layers"}));
+  CHECK(j["params"].get<int64_t>() == nas::count_parameters(spiking::arch_preset("spikformer-4-384")));
+  REQUIRE(j["layers"].is_array());
+  CHECK(j["layers"].front()["name"] == "patch_embed.proj_conv");
+  CHECK(keys(j["layers"].front()) == std::set<std::string>{"name", "kind", "input", "ops", "syops"});
+
+  const std::string text = run(count, {"count", "--arch", file});
+  CHECK(text.find("parameters") != std::string::npos);
+  CHECK(text.find("syops FLOPs") != std::string::npos);
+  CHECK(run(count, {"count", "--help"}).find("usage: autost count") == 0);
+}
+
+TEST_CASE("autost count: bad usage is one autost::Error line") {
+  CHECK_THROWS_WITH_AS(run(count, {"count"}), doctest::Contains("--arch is required"), Error);
+  CHECK_THROWS_WITH_AS(run(count, {"count", "--arch", "spikformer-4-384", "--bogus"}),
+                       doctest::Contains("unknown option '--bogus'"), Error);
+  CHECK_THROWS_WITH_AS(run(count, {"count", "--arch", "/no/such.yaml"}), doctest::Contains("/no/such.yaml"), Error);
+  CHECK_THROWS_WITH_AS(run(count, {"count", "--arch", "autost-4-384", "--img", "30"}),
+                       doctest::Contains("image size 30"), Error);
+  CHECK_THROWS_WITH_AS(run(count, {"count", "--arch", "autost-4-384", "--T", "0"}),
+                       doctest::Contains("--T wants a positive integer"), Error);
+}
+
+TEST_CASE("autost search --json prints {best, score, params, evaluated, seconds} and writes the ranking") {
+  TempDir tmp;
+  const std::string out = (tmp.path / "run").string();
+  nlohmann::json j = nlohmann::json::parse(run(search, {"search", "--space", kSpaces + "small.yaml", "--param-min", "11",
+                                                         "--param-max", "12", "--seed", "0", "--out", out,
+                                                         "--generations", "3", "--json"}));
+  CHECK(keys(j) == std::set<std::string>{"best", "score", "params", "evaluated", "seconds"});
+  CHECK(keys(j["best"]) == std::set<std::string>{"DEPTH", "EMBED_DIM", "MLP_RATIO", "NUM_HEADS"});
+  CHECK(j["evaluated"].get<int64_t>() == 50 + 3 * 50);
+  CHECK(j["seconds"].get<double>() >= 0);
+  // The best is config_1.yaml, and its numbers are the cost model's.
+  nas::CandidateRecord first = nas::parse_candidate_yaml(read_file(out + "/config_1.yaml"), "config_1.yaml");
+  CHECK(j["best"]["DEPTH"].get<int64_t>() == first.genome.depth);
+  CHECK(j["best"]["EMBED_DIM"].get<int64_t>() == first.genome.embed_dim);
+  CHECK(j["best"]["MLP_RATIO"].get<std::vector<int64_t>>() == first.genome.mlp_ratios);
+  CHECK(j["best"]["NUM_HEADS"].get<std::vector<int64_t>>() == first.genome.num_heads);
+  CHECK(j["score"].get<double>() == first.indicator);
+  CHECK(j["params"].get<int64_t>() == nas::count_parameters(nas::to_arch(first.genome)));
+  CHECK(std::filesystem::exists(out + "/config_200.yaml"));
+  CHECK(!std::filesystem::exists(out + "/config_201.yaml"));
+  CHECK(std::filesystem::exists(out + "/search.csv"));
+
+  // Exhaustive mode finds SPEC.md §3.5's small-tier optimum.
+  j = nlohmann::json::parse(run(search, {"search", "--space", kSpaces + "small.yaml", "--out", out + "_all",
+                                         "--exhaustive", "--json"}));
+  CHECK(j["best"]["EMBED_DIM"] == 512);
+  CHECK(j["best"]["MLP_RATIO"].get<std::vector<int64_t>>() == std::vector<int64_t>{3, 3, 3});
+  CHECK(std::abs(j["score"].get<double>() - 5.3605) < 5e-5);
+  std::filesystem::remove_all(out + "_all");
+
+  const std::string text = run(search, {"search", "--space", kSpaces + "tiny.yaml", "--out", out, "--generations", "1"});
+  CHECK(text.find("per second") != std::string::npos);
+  CHECK(text.find("Searched Architecture: (") != std::string::npos);
+}
+
+TEST_CASE("autost search: bad usage is one autost::Error line") {
+  CHECK_THROWS_WITH_AS(run(search, {"search", "--out", "x"}), doctest::Contains("--space is required"), Error);
+  CHECK_THROWS_WITH_AS(run(search, {"search", "--space", kSpaces + "tiny.yaml"}), doctest::Contains("--out is required"),
+                       Error);
+  CHECK_THROWS_WITH_AS(run(search, {"search", "--space", kSpaces + "tiny.yaml", "--out", "x", "--proxy", "acc"}),
+                       doctest::Contains("unknown proxy 'acc'"), Error);
+  CHECK_THROWS_WITH_AS(run(search, {"search", "--space", kSpaces + "tiny.yaml", "--out", "x", "--param-max", "twelve"}),
+                       doctest::Contains("--param-max wants a number"), Error);
+  CHECK_THROWS_WITH_AS(
+      run(search, {"search", "--space", kSpaces + "tiny.yaml", "--out", "x", "--param-min", "500", "--param-max", "600"}),
+      doctest::Contains("no candidate"), Error);
+  CHECK(run(search, {"search", "--help"}).find("usage: autost search") == 0);
+}
