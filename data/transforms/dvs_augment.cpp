@@ -19,8 +19,20 @@ std::vector<float> torch_linspace(float start, float end, int steps) {
   if (steps == 1) return v;
   const float step = (end - start) / static_cast<float>(steps - 1);
   const int halfway = steps / 2;
-  for (int i = 0; i < steps; ++i)
-    v[i] = i < halfway ? start + step * static_cast<float>(i) : end - step * static_cast<float>(steps - i - 1);
+  // torch 1.13's CPU kernel (AVX2 build): blocks of 16 values as two 8-lane vectors
+  // base + j·step, whose base counts up from start (first half) or down from end; the remaining
+  // values one at a time, where the compiler fused the multiply-add. The float results differ from
+  // the plain formula by an ulp here and there, enough to move int() of a translation grid entry
+  // (e.g. -1.9999999 -> -1), so the grid is reproduced as torch made it.
+  const int vectorised = steps / 16 * 16;
+  for (int i = 0; i < vectorised; i += 8) {
+    float base = i < halfway ? start + step * static_cast<float>(i)
+                             : end - step * static_cast<float>(steps - i - 1);
+    for (int j = 0; j < 8; ++j) v[i + j] = base + static_cast<float>(j) * step;
+  }
+  for (int i = vectorised; i < steps; ++i)
+    v[i] = i < halfway ? std::fma(step, static_cast<float>(i), start)
+                       : std::fma(-step, static_cast<float>(steps - i - 1), end);
   return v;
 }
 

@@ -18,8 +18,8 @@ namespace autost::data {
 enum class DvsOp { Identity, ShearX, TranslateX, TranslateY, Rotate, Cutout };
 const char* dvs_op_name(DvsOp op);
 
-// torch.linspace(start, end, steps) in float32: the first half counts up from start, the second
-// half down from end, as torch's CPU kernel does.
+// torch.linspace(start, end, steps) in float32, value for value as torch's CPU kernel computes it
+// (see dvs_augment.cpp); SNNAugmentWide builds its grids with it.
 std::vector<float> torch_linspace(float start, float end, int steps);
 // The 31-point grid of an op (empty for Identity).
 std::vector<float> snn_augment_grid(DvsOp op);

@@ -102,7 +102,7 @@ for k in (3, 27):
     m = float(shear[k].item())
     save(f"tv_shearx_{k}", F.affine(clip, angle=0.0, translate=[0, 0], scale=1.0, shear=[math.degrees(m), 0.0],
                                     interpolation=near).numpy())
-for k in (2, 24):
+for k in (2, 9, 24):
     m = float(shift[k].item())
     save(f"tv_translatex_{k}", F.affine(clip, angle=0.0, translate=[int(m), 0], scale=1.0, shear=[0.0, 0.0],
                                         interpolation=near).numpy())
