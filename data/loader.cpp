@@ -56,7 +56,10 @@ Batch build_batch(const SampleSource& source, const Pipeline& pipeline, const st
     Rng rng(o.seed, RngPurpose::Sample, static_cast<uint64_t>(epoch), static_cast<uint64_t>(s));
     for (const SampleTransform& t : pipeline.sample) t(img, rng);
     images.push_back(std::move(img));
-    labels.push_back(source.label(s));
+    int64_t label = source.label(s);
+    AUTOST_CHECK(label >= 0 && (source.num_classes() <= 0 || label < source.num_classes()), "loader: sample ", s,
+                 " has label ", label, " outside [0, ", source.num_classes(), ")");
+    labels.push_back(label);
   }
   for (int64_t i = 1; i < B; ++i)
     AUTOST_CHECK(images[i].C == images[0].C && images[i].H == images[0].H && images[i].W == images[0].W &&

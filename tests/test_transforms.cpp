@@ -28,6 +28,13 @@ Image from_values(int C, int H, int W, const std::vector<float>& v) {
 
 const std::vector<float> kFill = {125, 123, 114};
 
+// The output sizes tests/reference/transforms.py resized the fixture image to (up and down).
+struct Size {
+  std::string name;
+  int h, w;
+};
+const Size kResizeSizes[] = {{"47x43", 47, 43}, {"17x15", 17, 15}};
+
 }  // namespace
 
 TEST_CASE("normalize: (v - 255 mean) / (255 std) per channel") {
@@ -146,11 +153,10 @@ TEST_CASE("random resized crop: torchvision's attempts and fallback") {
 
 TEST_CASE("resize_pil matches Pillow's Image.resize (uint8, antialiased, a = -0.5)") {
   Image img = fixture_image("image");
-  for (const char* size : {"47x43", "17x15"}) {
-    int h = std::string(size) == "47x43" ? 47 : 17, w = std::string(size) == "47x43" ? 43 : 15;
-    CAPTURE(size);
-    CHECK_IMAGE(resize_pil(img, h, w, Interp::Bilinear), fixture_image(std::string("pil_resize_bilinear_") + size), 0);
-    CHECK_IMAGE(resize_pil(img, h, w, Interp::Bicubic), fixture_image(std::string("pil_resize_bicubic_") + size), 0);
+  for (const Size& s : kResizeSizes) {
+    CAPTURE(s.name);
+    CHECK_IMAGE(resize_pil(img, s.h, s.w, Interp::Bilinear), fixture_image("pil_resize_bilinear_" + s.name), 0);
+    CHECK_IMAGE(resize_pil(img, s.h, s.w, Interp::Bicubic), fixture_image("pil_resize_bicubic_" + s.name), 0);
   }
   CHECK_IMAGE(resize_pil(img, img.H, img.W, Interp::Bicubic), img, 0);
   CHECK_THROWS_WITH_AS(resize_pil(img, 5, 5, Interp::Nearest), doctest::Contains("nearest is not supported"), Error);
@@ -159,16 +165,13 @@ TEST_CASE("resize_pil matches Pillow's Image.resize (uint8, antialiased, a = -0.
 
 TEST_CASE("resize_torch matches F.interpolate (align_corners=False, bicubic a = -0.75)") {
   Image img = fixture_image("image");
-  for (const char* mode : {"nearest", "bilinear", "bicubic"})
-    for (const char* size : {"47x43", "17x15"}) {
-      int h = std::string(size) == "47x43" ? 47 : 17, w = std::string(size) == "47x43" ? 43 : 15;
-      Interp interp = std::string(mode) == "nearest" ? Interp::Nearest
-                      : std::string(mode) == "bilinear" ? Interp::Bilinear
-                                                        : Interp::Bicubic;
+  const std::pair<Interp, std::string> modes[] = {
+      {Interp::Nearest, "nearest"}, {Interp::Bilinear, "bilinear"}, {Interp::Bicubic, "bicubic"}};
+  for (const auto& [interp, mode] : modes)
+    for (const Size& s : kResizeSizes) {
       CAPTURE(mode);
-      CAPTURE(size);
-      CHECK_IMAGE(resize_torch(img, h, w, interp),
-                  fixture_image(std::string("torch_resize_") + mode + "_" + size), 1e-3);
+      CAPTURE(s.name);
+      CHECK_IMAGE(resize_torch(img, s.h, s.w, interp), fixture_image("torch_resize_" + mode + "_" + s.name), 1e-3);
     }
 }
 
