@@ -5,7 +5,10 @@
 #include <cstring>
 #include <string>
 
+#include "apps/args.h"
 #include "apps/bench/kernels_bench.h"
+#include "apps/bench/model_bench.h"
+#include "spiking/arch.h"
 #include "tensor/error.h"
 
 namespace autost::apps {
@@ -14,11 +17,17 @@ namespace {
 void usage(FILE* out) {
   std::fprintf(out,
                "usage: autost bench kernels [--device cpu|cuda] [--reps N] [--quick]\n"
+               "       autost bench model (--arch FILE.yaml | --preset NAME) [--batch B] [--device cpu|cuda]\n"
+               "                          [--img S] [--in-ch C] [--classes K] [--T T] [--reps N] [--json]\n"
                "  kernels      time matmul, conv2d, elementwise and reduction kernels at Spikformer-4-384\n"
                "               CIFAR shapes against an sgemm and a memcpy ceiling measured in the same run\n"
                "  --device D   cpu (default), cuda or cuda:N\n"
                "  --reps N     timed runs per row, median reported (default 10)\n"
-               "  --quick      1 warm-up run and 3 timed runs (unless --reps is given)\n");
+               "  --quick      1 warm-up run and 3 timed runs (unless --reps is given)\n"
+               "  model        forward and training-step (forward + backward + AdamW) images/s and peak\n"
+               "               memory of an architecture (a RETRAIN YAML file or a preset such as\n"
+               "               spikformer-4-384); --img/--in-ch/--classes/--T override its input\n"
+               "               (default 32x32x3, 100 classes, T 4; batch 16; 1 warm-up, 5 timed steps)\n");
 }
 
 int parse_reps(const std::string& s) {
@@ -63,6 +72,34 @@ int kernels_main(int argc, char** argv) {
   return bench::run_kernels_bench(o);
 }
 
+int model_main(int argc, char** argv) {
+  Args args(argc, argv, {"--arch", "--preset", "--batch", "--device", "--img", "--in-ch", "--classes", "--T", "--reps"},
+            {"--json"});
+  if (args.help()) {
+    usage(stdout);
+    return 0;
+  }
+  bench::ModelBenchOptions o;
+  AUTOST_CHECK(args.has("--arch") != args.has("--preset"), "bench model: give exactly one of --arch FILE.yaml or --preset NAME");
+  if (args.has("--arch")) {
+    o.arch_name = args.required("--arch");
+    o.arch = spiking::load_arch_yaml(o.arch_name);
+  } else {
+    o.arch_name = args.required("--preset");
+    o.arch = spiking::arch_preset(o.arch_name);
+  }
+  o.arch.img_size = args.get_positive_int("--img", o.arch.img_size);
+  o.arch.in_channels = args.get_positive_int("--in-ch", o.arch.in_channels);
+  o.arch.num_classes = args.get_positive_int("--classes", o.arch.num_classes);
+  o.arch.T = args.get_positive_int("--T", o.arch.T);
+  o.arch.validate(o.arch_name);
+  o.batch = args.get_positive_int("--batch", o.batch);
+  o.device = Device::parse(args.get("--device", "cpu"));
+  o.timing.reps = static_cast<int>(args.get_positive_int("--reps", o.timing.reps));
+  o.json = args.flag("--json");
+  return bench::run_model_bench(o);
+}
+
 }  // namespace
 
 int bench_main(int argc, char** argv) {
@@ -72,7 +109,8 @@ int bench_main(int argc, char** argv) {
   }
   std::string what = argv[1];
   if (what == "kernels") return kernels_main(argc - 1, argv + 1);
-  AUTOST_FAIL("unknown benchmark '", what, "' (expected: kernels)");
+  if (what == "model") return model_main(argc - 1, argv + 1);
+  AUTOST_FAIL("unknown benchmark '", what, "' (expected: kernels or model)");
 }
 
 }  // namespace autost::apps

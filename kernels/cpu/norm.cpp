@@ -45,6 +45,88 @@ double channel_sq_dev(const T* x, const BatchNormGeom& g, int64_t c, double mean
   return acc;
 }
 
+// The [rows, C] layout (s == 1: BatchNorm1d over token matrices) keeps a channel's values C apart,
+// so per-channel loops would stride through memory. Instead rows are cut into fixed chunks, each
+// chunk accumulates every channel at once (vectorised along the row), and the chunks' partial
+// results are combined in chunk order: one pass over x, and the same bits for any thread count.
+constexpr int64_t kRowChunk = 64;
+
+int64_t row_chunks(int64_t rows) { return (rows + kRowChunk - 1) / kRowChunk; }
+
+// Per-channel mean and biased variance of x [rows, C]: each chunk's exact two-pass mean and sum of
+// squared deviations (the chunk stays in cache), merged with Chan et al.'s pairwise update.
+template <class T>
+void row_major_stats(const T* x, int64_t rows, int64_t C, std::vector<double>& mean, std::vector<double>& var) {
+  const int64_t chunks = row_chunks(rows);
+  std::vector<double> cmean(static_cast<size_t>(chunks * C)), cm2(static_cast<size_t>(chunks * C));
+  parallel_for(chunks, grain_for(kRowChunk * C), [&](int64_t k0, int64_t k1) {
+    for (int64_t k = k0; k < k1; ++k) {
+      const int64_t r0 = k * kRowChunk, r1 = std::min(rows, r0 + kRowChunk);
+      double *m = cmean.data() + k * C, *m2 = cm2.data() + k * C;
+      for (int64_t r = r0; r < r1; ++r) {
+        const T* row = x + r * C;
+#pragma omp simd
+        for (int64_t c = 0; c < C; ++c) m[c] += static_cast<double>(row[c]);
+      }
+      const double inv = 1.0 / static_cast<double>(r1 - r0);
+      for (int64_t c = 0; c < C; ++c) m[c] *= inv;
+      for (int64_t r = r0; r < r1; ++r) {
+        const T* row = x + r * C;
+#pragma omp simd
+        for (int64_t c = 0; c < C; ++c) {
+          double d = static_cast<double>(row[c]) - m[c];
+          m2[c] += d * d;
+        }
+      }
+    }
+  });
+  mean.assign(static_cast<size_t>(C), 0.0);
+  var.assign(static_cast<size_t>(C), 0.0);
+  std::vector<double> m2(static_cast<size_t>(C), 0.0);
+  double n = 0;
+  for (int64_t k = 0; k < chunks; ++k) {
+    const double nb = static_cast<double>(std::min(rows, (k + 1) * kRowChunk) - k * kRowChunk), tot = n + nb;
+    const double *bm = cmean.data() + k * C, *bm2 = cm2.data() + k * C;
+    for (int64_t c = 0; c < C; ++c) {
+      const double delta = bm[c] - mean[c];
+      mean[c] += delta * nb / tot;
+      m2[c] += bm2[c] + delta * delta * n * nb / tot;
+    }
+    n = tot;
+  }
+  for (int64_t c = 0; c < C; ++c) var[c] = m2[c] / n;
+}
+
+// Per-channel sums of g and g * (x - mean) over x, g [rows, C], chunked and combined in order.
+template <class T>
+void row_major_grad_sums(const T* g, const T* x, const T* mean, int64_t rows, int64_t C, std::vector<double>& sum_g,
+                         std::vector<double>& sum_gxc) {
+  const int64_t chunks = row_chunks(rows);
+  std::vector<double> pg(static_cast<size_t>(chunks * C)), pgx(static_cast<size_t>(chunks * C));
+  parallel_for(chunks, grain_for(2 * kRowChunk * C), [&](int64_t k0, int64_t k1) {
+    for (int64_t k = k0; k < k1; ++k) {
+      const int64_t r0 = k * kRowChunk, r1 = std::min(rows, r0 + kRowChunk);
+      double *a = pg.data() + k * C, *b = pgx.data() + k * C;
+      for (int64_t r = r0; r < r1; ++r) {
+        const T *grow = g + r * C, *xrow = x + r * C;
+#pragma omp simd
+        for (int64_t c = 0; c < C; ++c) {
+          const double gv = grow[c];
+          a[c] += gv;
+          b[c] += gv * (static_cast<double>(xrow[c]) - static_cast<double>(mean[c]));
+        }
+      }
+    }
+  });
+  sum_g.assign(static_cast<size_t>(C), 0.0);
+  sum_gxc.assign(static_cast<size_t>(C), 0.0);
+  for (int64_t k = 0; k < chunks; ++k)
+    for (int64_t c = 0; c < C; ++c) {
+      sum_g[c] += pg[k * C + c];
+      sum_gxc[c] += pgx[k * C + c];
+    }
+}
+
 }  // namespace
 
 void batch_norm_forward(const Tensor& out, const Tensor& save_mean, const Tensor& save_invstd, const Tensor& x,
@@ -57,6 +139,42 @@ void batch_norm_forward(const Tensor& out, const Tensor& save_mean, const Tensor
     T *y = ptr<T>(out), *sm = ptr<T>(save_mean), *si = ptr<T>(save_invstd);
     T *rm = ptr<T>(running_mean), *rv = ptr<T>(running_var);
     const double count = static_cast<double>(g.count());
+    if (g.s == 1) {
+      const int64_t C = g.c, rows = g.n;
+      std::vector<double> mean, var;
+      if (training) row_major_stats(xp, rows, C, mean, var);
+      std::vector<T> scale(static_cast<size_t>(C)), shift(static_cast<size_t>(C)), m(static_cast<size_t>(C));
+      for (int64_t c = 0; c < C; ++c) {
+        double mu, invstd;
+        if (training) {
+          mu = mean[c];
+          invstd = math::inv_std(var[c], eps);
+          if (rm) {
+            double rmv = rm[c], rvv = rv[c];
+            math::running_update(rmv, rvv, mean[c], var[c], count, momentum);
+            rm[c] = static_cast<T>(rmv);
+            rv[c] = static_cast<T>(rvv);
+          }
+        } else {
+          mu = rm[c];
+          invstd = math::inv_std(rv[c], eps);
+        }
+        sm[c] = static_cast<T>(mu);
+        si[c] = static_cast<T>(invstd);
+        m[c] = sm[c];
+        scale[c] = static_cast<T>(static_cast<double>(si[c]) * (w ? double(w[c]) : 1.0));
+        shift[c] = b ? b[c] : T(0);
+      }
+      parallel_for(rows, grain_for(C), [&](int64_t r0, int64_t r1) {
+        for (int64_t r = r0; r < r1; ++r) {
+          const T* xr = xp + r * C;
+          T* yr = y + r * C;
+#pragma omp simd
+          for (int64_t c = 0; c < C; ++c) yr[c] = math::norm_apply(xr[c], m[c], scale[c], shift[c]);
+        }
+      });
+      return;
+    }
     parallel_for(g.c, grain_for(g.count()), [&](int64_t c0, int64_t c1) {
       for (int64_t c = c0; c < c1; ++c) {
         double mean, invstd;
@@ -98,6 +216,31 @@ void batch_norm_backward(const Tensor& gx, const Tensor& gw, const Tensor& gb, c
     const T *sm = ptr<T>(save_mean), *si = ptr<T>(save_invstd);
     T *dx = ptr<T>(gx), *dw = ptr<T>(gw), *db = ptr<T>(gb);
     const double count = static_cast<double>(g.count());
+    if (g.s == 1) {
+      const int64_t C = g.c, rows = g.n;
+      std::vector<double> sum_g, sum_gxc;
+      row_major_grad_sums(gp, xp, sm, rows, C, sum_g, sum_gxc);
+      std::vector<T> kg(static_cast<size_t>(C)), kx(static_cast<size_t>(C)), kc(static_cast<size_t>(C));
+      for (int64_t c = 0; c < C; ++c) {
+        if (dw) dw[c] = static_cast<T>(sum_gxc[c] * static_cast<double>(si[c]));
+        if (db) db[c] = static_cast<T>(sum_g[c]);
+        math::GradCoeffs k = math::batch_norm_grad_coeffs(si[c], w ? double(w[c]) : 1.0, sum_g[c], sum_gxc[c],
+                                                          count, training);
+        kg[c] = static_cast<T>(k.k_g);
+        kx[c] = static_cast<T>(k.k_x);
+        kc[c] = static_cast<T>(k.k_c);
+      }
+      if (!dx) return;
+      parallel_for(rows, grain_for(2 * C), [&](int64_t r0, int64_t r1) {
+        for (int64_t r = r0; r < r1; ++r) {
+          const T *gr = gp + r * C, *xr = xp + r * C;
+          T* o = dx + r * C;
+#pragma omp simd
+          for (int64_t c = 0; c < C; ++c) o[c] = gr[c] * kg[c] + (xr[c] - sm[c]) * kx[c] + kc[c];
+        }
+      });
+      return;
+    }
     parallel_for(g.c, grain_for(2 * g.count()), [&](int64_t c0, int64_t c1) {
       for (int64_t c = c0; c < c1; ++c) {
         const double mean = sm[c], invstd = si[c];
