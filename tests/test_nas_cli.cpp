@@ -13,8 +13,11 @@
 #include "apps/search.h"
 #include "nas/cost_model.h"
 #include "nas/genome.h"
+#include "nas/instrument.h"
+#include "spiking/model.h"
 #include "tensor/atomic_file.h"
 #include "tensor/error.h"
+#include "tensor/random.h"
 
 using namespace autost;
 
@@ -84,6 +87,39 @@ TEST_CASE("autost count --json prints {params, syops_flops, full_flops}") {
   CHECK(text.find("parameters") != std::string::npos);
   CHECK(text.find("syops FLOPs") != std::string::npos);
   CHECK(run(count, {"count", "--help"}).find("usage: autost count") == 0);
+}
+
+TEST_CASE("autost count --firing adds firing rates, SOPs and both energies") {
+  TempDir tmp;
+  const std::string file = (tmp.path / "small.yaml").string();
+  const nas::Genome g{2, {3, 4}, {4, 8}, 32};
+  write_file_atomic(file, nas::candidate_to_yaml(nas::CandidateRecord{g, 0, 0, 0}));
+  nlohmann::json j =
+      nlohmann::json::parse(run(count, {"count", "--arch", file, "--img", "16", "--firing", "--batch", "2", "--seed", "3", "--json"}));
+  CHECK(keys(j) == std::set<std::string>{"params", "syops_flops", "full_flops", "firing_rates", "sops",
+                                         "energy_mj_spikformer", "energy_mj_syops"});
+  // One rate per neuron layer, named by module path.
+  const spiking::ArchConfig arch = nas::to_arch(g, nas::InputSpec{16, 3, 100, 4});
+  std::set<std::string> neurons;
+  for (const auto& l : nas::layer_costs(arch))
+    if (l.kind == nas::LayerKind::Neuron) neurons.insert(l.name);
+  CHECK(keys(j["firing_rates"]) == neurons);
+  for (auto it = j["firing_rates"].begin(); it != j["firing_rates"].end(); ++it)
+    CHECK((it->get<double>() >= 0 && it->get<double>() <= 1));
+  // The same numbers as the library's, for the same seed and batch.
+  Generator gen(3);
+  auto model = spiking::build_model(arch, &gen);
+  model->eval();
+  const nas::ForwardRecord r = nas::instrumented_forward(*model, ones({2, 3, 16, 16}));
+  const nas::EnergyEstimate e = nas::estimate_energy(arch, r.input_rates, true, 2);
+  CHECK(j["sops"].get<double>() == e.sops);
+  CHECK(j["energy_mj_spikformer"].get<double>() == e.spikformer_mj);
+  CHECK(j["energy_mj_syops"].get<double>() == e.syops_mj);
+  CHECK(e.syops_mj > 0);
+  const std::string text = run(count, {"count", "--arch", file, "--img", "16", "--firing", "--batch", "2"});
+  CHECK(text.find("block.1.mlp.fc2_lif") != std::string::npos);
+  CHECK(text.find("mJ") != std::string::npos);
+  CHECK_THROWS_WITH_AS(run(count, {"count", "--arch", file, "--batch", "2"}), doctest::Contains("go with --firing"), Error);
 }
 
 TEST_CASE("autost count: bad usage is one autost::Error line") {
