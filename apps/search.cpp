@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "apps/args.h"
+#include "apps/proxy_data.h"
 #include "nas/cost_model.h"
 #include "nas/evolution.h"
 #include "nas/proxies.h"
@@ -18,6 +19,7 @@ namespace {
 const char* kUsage =
     "usage: autost search --space FILE.yaml --out DIR [--param-min M] [--param-max M] [--seed S]\n"
     "                     [--proxy flops|params|naswot|synflow|snip] [--ld L] [--generations N]\n"
+    "                     [--proxy-data SOURCE] [--proxy-batch B]\n"
     "                     [--img S] [--in-ch C] [--classes K] [--T T] [--exhaustive] [--json]\n"
     "  --space F        an official search-space YAML (SEARCH_SPACE: MLP_RATIO, NUM_HEADS, DEPTH, EMBED_DIM)\n"
     "  --out DIR        where config_<rank>.yaml (every candidate, best first) and search.csv go\n"
@@ -25,6 +27,9 @@ const char* kUsage =
     "  --seed S         random.seed of the search (default 0); a seed repeats the search exactly\n"
     "  --proxy P        the score to maximise (default flops, AutoST's)\n"
     "  --ld L           AutoST's lambda: flops adds L / NASWOT (default 0)\n"
+    "  --proxy-data S   the batch naswot, snip and --ld score on: random (default; seeded N(0, 1) images),\n"
+    "                   fashion-mnist[:DIR], cifar10:DIR or cifar100:DIR (a seeded sample of the test split)\n"
+    "  --proxy-batch B  its size (default 32); proxies that run the model build every candidate (slow)\n"
     "  --generations N  evolution generations (default 20; population 50, 10 elites, 25 + 25 children)\n"
     "  --img/--in-ch/--classes/--T   the input candidates are built for (default 32, 3, 100, 4)\n"
     "  --exhaustive     score every (D, L, MLP ratios) instead (every tuple for proxies that run the model)\n"
@@ -36,7 +41,7 @@ const char* kUsage =
 int search_main(int argc, char** argv, std::ostream& out) {
   Args args(argc, argv,
             {"--space", "--out", "--param-min", "--param-max", "--seed", "--proxy", "--ld", "--generations", "--img",
-             "--in-ch", "--classes", "--T"},
+             "--in-ch", "--classes", "--T", "--proxy-data", "--proxy-batch"},
             {"--exhaustive", "--json"});
   if (args.help()) {
     out << kUsage;
@@ -60,6 +65,12 @@ int search_main(int argc, char** argv, std::ostream& out) {
   nas::ProxyOptions proxy_options;
   proxy_options.lambda = args.get_double("--ld", 0);
   proxy_options.seed = o.seed;
+  if (proxy == nas::ProxyKind::Naswot || proxy == nas::ProxyKind::Snip || proxy_options.lambda != 0) {
+    ProxyBatch batch = load_proxy_batch(args.get("--proxy-data", "random"), args.get_positive_int("--proxy-batch", 32),
+                                        o.input, o.seed);
+    proxy_options.batch = batch.images;
+    proxy_options.labels = batch.labels;
+  }
   const nas::Scorer scorer = nas::make_scorer(proxy, proxy_options);
 
   const auto start = std::chrono::steady_clock::now();
