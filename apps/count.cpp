@@ -21,7 +21,7 @@ const char* kUsage =
     "                    [--firing [--batch B] [--seed S]] [--json]\n"
     "  --arch A      a RETRAIN-format YAML (an official config_N.yaml; MODEL/VARIANT optional) or a preset\n"
     "                name (spikformer-4-384, autost-4-384, ...)\n"
-    "  --classes K   classes (default: 100, or the variant's: dvs 10, imagenet 1000)\n"
+    "  --classes K   classes (default: the file's variant's: cifar 100, dvs 10, imagenet 1000; a preset's own)\n"
     "  --img S       image side (default 32; dvs 128, imagenet 224)\n"
     "  --in-ch C     input channels (default 3; dvs 2)\n"
     "  --T T         time steps (default 4; dvs 16)\n"

@@ -1,7 +1,9 @@
 #include "nas/evolution.h"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
+#include <limits>
 #include <sstream>
 #include <unordered_map>
 
@@ -71,6 +73,8 @@ class Evaluator {
     Evaluated e{std::move(g), 0, params_m, syops_flops(arch) / 1e9, generation, origin,
                 static_cast<int64_t>(all.size())};
     e.score = score_(arch);
+    // A NaN would break the ranking's ordering; it ranks last, like -inf (a singular NASWOT kernel).
+    if (std::isnan(e.score)) e.score = -std::numeric_limits<double>::infinity();
     visited_.emplace(cand, all.size());
     all.push_back(std::move(e));
     ++stats.evaluated;
@@ -199,7 +203,7 @@ SearchResult evolution_search(const SearchSpace& space, const EvolutionOptions& 
   };
 
   bool ok = top_up();
-  for (; ok && generation < o.generations; ) {
+  while (ok && generation < o.generations) {
     // update_top_k: the all-time elites among themselves and this population.
     elites.insert(elites.end(), candidates.begin(), candidates.end());
     std::stable_sort(elites.begin(), elites.end(), [&](const CandidateTuple& a, const CandidateTuple& b) {

@@ -34,7 +34,7 @@ struct EvolutionOptions {
   int64_t max_random_draws = 200000;
 };
 
-// The proxy: higher is better. Called once per legal, new candidate.
+// The proxy: higher is better. Called once per legal, new candidate; NaN counts as -inf.
 using Scorer = std::function<double(const spiking::ArchConfig&)>;
 
 enum class Origin { Random, Mutation, Crossover, Enumeration };

@@ -4,7 +4,9 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
+#include <limits>
 #include <fstream>
 #include <map>
 #include <set>
@@ -189,6 +191,23 @@ TEST_CASE("a custom proxy: evolution ranks by it") {
                                                           [&](const Evaluated& e) { return e.score > best.score; }));
   MESSAGE("evolution's best maximising parameters ranks ", better + 1, " of ", all.ranked.size());
   CHECK(better < all.ranked.size() / 10);
+}
+
+TEST_CASE("a NaN score ranks last, as -inf") {
+  const Scorer nan_for_256 = [](const spiking::ArchConfig& a) {
+    return a.embed_dim == 256 ? std::numeric_limits<double>::quiet_NaN() : syops_flops(a);
+  };
+  SearchResult r = exhaustive_search(space("small"), options(0), nan_for_256, false);
+  bool seen_nan = false;
+  for (const Evaluated& e : r.ranked) {
+    if (e.genome.embed_dim == 256) {
+      seen_nan = true;
+      CHECK((std::isinf(e.score) && e.score < 0));
+    } else {
+      CHECK(!seen_nan);  // every finite score comes first
+    }
+  }
+  CHECK(seen_nan);
 }
 
 TEST_CASE("search options are checked") {
