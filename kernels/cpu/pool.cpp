@@ -14,19 +14,56 @@ int64_t grain_for(const math::PoolGeom& g) { return std::max<int64_t>(1, 16384 /
 
 }  // namespace
 
+// The 3x3 windows of every Spikformer stem. Windows that lie wholly inside the plane take an
+// unrolled path without clipping; it scans in the same (row, column) order with the same
+// comparison as window_max, so the values and indices are those of the general path.
+template <class T>
+void max_pool3x3_plane(const T* plane, const math::PoolGeom& g, T* out, int64_t* idx) {
+  for (int64_t oh = 0; oh < g.OH; ++oh) {
+    const int64_t h0 = oh * g.sh - g.ph;
+    const bool rows_inside = h0 >= 0 && h0 + 3 <= g.H;
+    for (int64_t ow = 0; ow < g.OW; ++ow) {
+      const int64_t w0 = ow * g.sw - g.pw, o = oh * g.OW + ow;
+      if (!rows_inside || w0 < 0 || w0 + 3 > g.W) {
+        math::window_max(plane, g, oh, ow, out[o], idx[o]);
+        continue;
+      }
+      const T* p = plane + h0 * g.W + w0;
+      T best = p[0];
+      int64_t at = 0;
+      const int64_t offs[9] = {0, 1, 2, g.W, g.W + 1, g.W + 2, 2 * g.W, 2 * g.W + 1, 2 * g.W + 2};
+      for (int k = 1; k < 9; ++k) {
+        const T v = p[offs[k]];
+        if (v > best || v != v) {
+          best = v;
+          at = offs[k];
+        }
+      }
+      out[o] = best;
+      idx[o] = h0 * g.W + w0 + at;
+    }
+  }
+}
+
 void max_pool2d(const Tensor& y, const Tensor& indices, const Tensor& x, const math::PoolGeom& g) {
   dispatch_floating(x.dtype(), "max_pool2d", [&](auto tt) {
     using T = typename decltype(tt)::type;
     const T* xp = x.data<T>();
     T* yp = y.data<T>();
     int64_t* ip = indices.data<int64_t>();
+    const bool k3 = g.kh == 3 && g.kw == 3;
     parallel_for(planes_of(x), grain_for(g), [&](int64_t p0, int64_t p1) {
-      for (int64_t pl = p0; pl < p1; ++pl)
+      for (int64_t pl = p0; pl < p1; ++pl) {
+        if (k3) {
+          max_pool3x3_plane(xp + pl * g.H * g.W, g, yp + pl * g.OH * g.OW, ip + pl * g.OH * g.OW);
+          continue;
+        }
         for (int64_t oh = 0; oh < g.OH; ++oh)
           for (int64_t ow = 0; ow < g.OW; ++ow) {
             const int64_t o = (pl * g.OH + oh) * g.OW + ow;
             math::window_max(xp + pl * g.H * g.W, g, oh, ow, yp[o], ip[o]);
           }
+      }
     });
   });
 }
