@@ -19,29 +19,47 @@ int64_t grain_for(const math::PoolGeom& g) { return std::max<int64_t>(1, 16384 /
 // comparison as window_max, so the values and indices are those of the general path.
 template <class T>
 void max_pool3x3_plane(const T* plane, const math::PoolGeom& g, T* out, int64_t* idx) {
+  // Columns whose window lies inside the plane: ow in [lo, hi).
+  const int64_t lo = std::min(g.OW, (g.pw + g.sw - 1) / g.sw);
+  int64_t hi = g.W + g.pw - 3 >= 0 ? (g.W + g.pw - 3) / g.sw + 1 : 0;
+  hi = std::max(lo, std::min(hi, g.OW));
   for (int64_t oh = 0; oh < g.OH; ++oh) {
     const int64_t h0 = oh * g.sh - g.ph;
     const bool rows_inside = h0 >= 0 && h0 + 3 <= g.H;
-    for (int64_t ow = 0; ow < g.OW; ++ow) {
-      const int64_t w0 = ow * g.sw - g.pw, o = oh * g.OW + ow;
-      if (!rows_inside || w0 < 0 || w0 + 3 > g.W) {
-        math::window_max(plane, g, oh, ow, out[o], idx[o]);
-        continue;
+    const int64_t a = rows_inside ? lo : g.OW, b = rows_inside ? hi : g.OW;
+    for (int64_t ow = 0; ow < a; ++ow) math::window_max(plane, g, oh, ow, out[oh * g.OW + ow], idx[oh * g.OW + ow]);
+    if (rows_inside) {
+      const T* r0 = plane + h0 * g.W - g.pw;
+      const T* r1 = r0 + g.W;
+      const T* r2 = r1 + g.W;
+      T* o = out + oh * g.OW;
+      int64_t* io = idx + oh * g.OW;
+      const int64_t base = h0 * g.W - g.pw;
+      // Branch-free selects (spike inputs make a compare-and-branch unpredictable), vectorised
+      // across output columns.
+#pragma omp simd
+      for (int64_t ow = a; ow < b; ++ow) {
+        const int64_t w = ow * g.sw;
+        T best = r0[w];
+        int64_t at = w;
+        auto take = [&](T v, int64_t off) {
+          const bool t = v > best || v != v;
+          best = t ? v : best;
+          at = t ? off : at;
+        };
+        take(r0[w + 1], w + 1);
+        take(r0[w + 2], w + 2);
+        take(r1[w], g.W + w);
+        take(r1[w + 1], g.W + w + 1);
+        take(r1[w + 2], g.W + w + 2);
+        take(r2[w], 2 * g.W + w);
+        take(r2[w + 1], 2 * g.W + w + 1);
+        take(r2[w + 2], 2 * g.W + w + 2);
+        o[ow] = best;
+        io[ow] = base + at;
       }
-      const T* p = plane + h0 * g.W + w0;
-      T best = p[0];
-      int64_t at = 0;
-      const int64_t offs[9] = {0, 1, 2, g.W, g.W + 1, g.W + 2, 2 * g.W, 2 * g.W + 1, 2 * g.W + 2};
-      for (int k = 1; k < 9; ++k) {
-        const T v = p[offs[k]];
-        if (v > best || v != v) {
-          best = v;
-          at = offs[k];
-        }
-      }
-      out[o] = best;
-      idx[o] = h0 * g.W + w0 + at;
     }
+    for (int64_t ow = b; ow < g.OW; ++ow) math::window_max(plane, g, oh, ow, out[oh * g.OW + ow], idx[oh * g.OW + ow]);
   }
 }
 
