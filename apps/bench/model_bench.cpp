@@ -76,6 +76,12 @@ int run_model_bench(const ModelBenchOptions& o) {
   // Resident-set growth over the run: what the process really took, comparable with a torch run
   // measured the same way (bench/compare_torch.py).
   const int64_t rss_growth = proc_status_bytes("VmHWM") - rss_before;
+  // Where a training step's time goes (medians of the phases timed separately).
+  Tensor loss;
+  const double phase_fwd = median_ms(o.timing, sync, [&] { loss = cross_entropy((*model)(x), y); }),
+               phase_bwd = median_ms(TimingConfig{0, 1}, sync, [&] { loss.backward(); }),
+               phase_opt = median_ms(o.timing, sync, [&] { opt.step(); });
+  opt.zero_grad(true);
   const double fwd_ips = 1000.0 * static_cast<double>(o.batch) / fwd_ms;
   const double train_ips = 1000.0 * static_cast<double>(o.batch) / train_ms;
   const int threads = o.device.is_cuda() ? 0 : num_threads();
@@ -95,6 +101,8 @@ int run_model_bench(const ModelBenchOptions& o) {
                 threads);
     std::printf("  forward        %9.2f ms  %9.2f images/s\n", fwd_ms, fwd_ips);
     std::printf("  training step  %9.2f ms  %9.2f images/s  (forward + backward + AdamW)\n", train_ms, train_ips);
+    std::printf("    of which    forward with graph %.2f ms, backward %.2f ms (one run), AdamW step %.2f ms\n",
+                phase_fwd, phase_bwd, phase_opt);
     std::printf("  peak memory    %9.1f MiB during a training step (%.1f MiB of weights and optimizer state)\n",
                 static_cast<double>(peak) / (1 << 20), static_cast<double>(base) / (1 << 20));
     std::printf("  resident set   %9.1f MiB growth from before the first step to the high-water mark\n",
