@@ -5,6 +5,8 @@
 #include <string>
 
 #include "apps/bench.h"
+#include "apps/eval.h"
+#include "apps/train.h"
 #include "tensor/error.h"
 
 namespace {
@@ -13,7 +15,9 @@ void usage(FILE* out) {
   std::fprintf(out,
                "usage: autost <command> [options]\n"
                "commands:\n"
-               "  bench kernels [--device cpu|cuda] [--reps N]   kernel benchmark table\n"
+               "  bench kernels|model [options]                  kernel and model benchmarks\n"
+               "  train --config FILE.yaml --out DIR [options]   train a model from a recipe (or --resume a run)\n"
+               "  eval --arch A --checkpoint F --dataset D       test accuracy of a trained model, logits dump\n"
                "run 'autost <command> --help' for a command's options\n");
 }
 
@@ -27,6 +31,8 @@ int main(int argc, char** argv) {
   std::string cmd = argv[1];
   try {
     if (cmd == "bench") return autost::apps::bench_main(argc - 1, argv + 1);
+    if (cmd == "train") return autost::apps::train_main(argc - 1, argv + 1);
+    if (cmd == "eval") return autost::apps::eval_main(argc - 1, argv + 1);
     std::fprintf(stderr, "autost: unknown command '%s'\n", cmd.c_str());
     usage(stderr);
     return 2;
