@@ -15,6 +15,7 @@
 #include "apps/train/recipe.h"
 #include "apps/train/run_folder.h"
 #include "apps/train/trainer.h"
+#include "data/mnist.h"
 #include "nn/safetensors.h"
 #include "spiking/model.h"
 #include "tensor/atomic_file.h"
@@ -303,9 +304,9 @@ TEST_CASE("train: a tiny run writes every run file; an existing run is not overw
   Tensor logits = read_npy(npy);
   CHECK(logits.dtype() == kFloat32);
   CHECK(logits.shape() == Shape{kTest, 10});
-  auto data = data::load_fashion_mnist(data::Split::Test, f.data);
+  const data::Dataset test_set = data::load_fashion_mnist(data::Split::Test, f.data);
   const std::vector<float> v = logits.to_vector<float>();
-  const std::vector<int64_t> y = data.labels.to_vector<int64_t>();
+  const std::vector<int64_t> y = test_set.labels.to_vector<int64_t>();
   int correct = 0;
   for (int i = 0; i < kTest; ++i) {
     int best = 0;
@@ -348,7 +349,7 @@ TEST_CASE("train: resumed at an epoch end after a kill between the metrics line 
   const std::string straight = f.out("straight"), resumed = f.out("resumed");
   REQUIRE(train(f.recipe(), quiet(straight)).finished);
   TrainOptions cut = quiet(resumed);
-  cut.stop_after_steps = 3;  // the end of epoch 0: its checkpoint is written, epoch 1 not begun
+  cut.stop_after_steps = 4;  // epoch 0 (3 steps) and its checkpoint done, epoch 1's first step lost
   CHECK_FALSE(train(f.recipe(), cut).finished);
   // As if epoch 1's metrics line had been written before the kill: it must be redone, not kept.
   RunFolder run(resumed);
@@ -360,9 +361,23 @@ TEST_CASE("train: resumed at an epoch end after a kill between the metrics line 
   lines.push_back(stale);
   run.write_metrics(lines);
 
+  // The resume really continues from the checkpoint (step 3), not from scratch.
+  TrainOptions one = quiet(resumed, true);
+  one.stop_after_steps = 1;
+  CHECK(train(load_run_recipe(resumed), one).steps == 4);
+
   CHECK(train(load_run_recipe(resumed), quiet(resumed, true)).finished);
   CHECK(deterministic(run.read_metrics()) == deterministic(RunFolder(straight).read_metrics()));
   check_same_tensors(run.last_path(), RunFolder(straight).last_path());
+}
+
+TEST_CASE("run folder: a damaged metrics line is an error naming the file and line") {
+  TempDir d("autost_runfolder");
+  RunFolder run(d.path.string());
+  CHECK(run.read_metrics().empty());
+  write_file(run.metrics_path(), "{\"epoch\": 0}\n{\"epoch\": 1, \"train_l");
+  const std::string e = error_of([&] { run.read_metrics(); });
+  CHECK(e == run.metrics_path() + ": line 2 is not a metrics record");
 }
 
 TEST_CASE("plot: nice ticks, and a rendered plot shows each series' colour") {
