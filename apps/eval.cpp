@@ -41,7 +41,8 @@ nn::NamedTensors model_state(const std::string& path) {
 
 int eval_main(int argc, char** argv) {
   Args args(argc, argv,
-            {"--arch", "--checkpoint", "--dataset", "--root", "--T", "--batch", "--workers", "--device", "--dump-logits"},
+            {"--arch", "--checkpoint", "--dataset", "--root", "--T", "--batch", "--workers", "--device",
+             "--dump-logits"},
             {});
   if (args.help()) {
     usage(stdout);

@@ -78,10 +78,10 @@ struct Fixture {
   }
   // Mixup, RandAugment, flips and erasing on: every random stream is exercised by resuming.
   std::string recipe_text() const {
-    return "arch: tiny.yaml\ndataset: fashion-mnist\nroot: " + data +
-           "\nepochs: 2\nwarmup_epochs: 1\nwarmup_lr: 1e-4\nlr: 5e-3\nmin_lr: 1e-4\nweight_decay: 0.01\n"
-           "batch_size: 16\nval_batch_size: 8\nT: 2\nseed: 7\nworkers: 1\nsmoothing: 0.1\nmixup: 0.5\n"
-           "mixup_prob: 1.0\naa: rand-m9-n1-mstd0.4-inc1\nreprob: 0.25\nhflip: true\nthreads: 1\n";
+    return "arch: tiny.yaml\ndataset: fashion-mnist\nroot: fmnist\nepochs: 2\nwarmup_epochs: 1\nwarmup_lr: 1e-4\n"
+           "lr: 5e-3\nmin_lr: 1e-4\nweight_decay: 0.01\nbatch_size: 16\nval_batch_size: 8\nT: 2\nseed: 7\n"
+           "workers: 1\nsmoothing: 0.1\nmixup: 0.5\nmixup_prob: 1.0\naa: rand-m9-n1-mstd0.4-inc1\n"
+           "reprob: 0.25\nhflip: true\nthreads: 1\n";
   }
   Recipe recipe() const { return load_recipe(recipe_path); }
   std::string out(const std::string& name) const { return dir / name; }
@@ -155,6 +155,7 @@ TEST_CASE("recipe: values are read, defaults filled, and the resolved YAML reads
   CHECK(r.cooldown_epochs == 0);  // a default
   Recipe resolved = resolve_recipe(r);
   CHECK(resolved.arch == fs::canonical(f.dir / "tiny.yaml").string());  // relative to the recipe's folder
+  CHECK(resolved.root == f.data);                       // relative to the recipe's folder too
   CHECK(resolved.mean == std::vector<double>{0.2860});  // the dataset's
   REQUIRE(resolved.architecture.has_value());
   CHECK(resolved.architecture->embed_dim == 16);
@@ -165,7 +166,8 @@ TEST_CASE("recipe: values are read, defaults filled, and the resolved YAML reads
   CHECK(a.T == 2);
 
   const std::string yaml = recipe_to_yaml(resolved);
-  for (const std::string& key : recipe_keys()) CHECK_MESSAGE(("\n" + yaml).find("\n" + key + ": ") != std::string::npos, key);
+  for (const std::string& key : recipe_keys())
+    CHECK_MESSAGE(("\n" + yaml).find("\n" + key + ": ") != std::string::npos, key);
   Recipe again = resolve_recipe(parse_recipe(yaml, "config.yaml", ""));
   CHECK(recipe_to_yaml(again) == yaml);
   // The embedded architecture wins over a file that has since gone.
@@ -336,7 +338,8 @@ TEST_CASE("train: killed mid-epoch and resumed in a new process == an uninterrup
   CHECK(run.read_metrics().size() == 1);
 
   const std::string self = fs::read_symlink("/proc/self/exe").string();
-  const std::string cmd = "AUTOST_TRAIN_RESUME_DIR='" + resumed + "' '" + self + "' > '" + (f.dir / "child.log") + "' 2>&1";
+  const std::string cmd =
+      "AUTOST_TRAIN_RESUME_DIR='" + resumed + "' '" + self + "' > '" + (f.dir / "child.log") + "' 2>&1";
   REQUIRE_MESSAGE(std::system(cmd.c_str()) == 0, read_file(f.dir / "child.log"));
 
   CHECK(deterministic(run.read_metrics()) == deterministic(RunFolder(straight).read_metrics()));

@@ -87,7 +87,8 @@ std::string tick_label(double v) {
 }  // namespace
 
 std::vector<double> nice_ticks(double lo, double hi, int target) {
-  AUTOST_CHECK(std::isfinite(lo) && std::isfinite(hi) && hi > lo && target > 0, "nice_ticks: bad range [", lo, ", ", hi, "]");
+  AUTOST_CHECK(std::isfinite(lo) && std::isfinite(hi) && hi > lo && target > 0, "nice_ticks: bad range [", lo, ", ",
+               hi, "]");
   const double raw = (hi - lo) / target, mag = std::pow(10.0, std::floor(std::log10(raw))), norm = raw / mag;
   const double step = (norm < 1.5 ? 1 : norm < 3 ? 2 : norm < 7 ? 5 : 10) * mag;
   std::vector<double> ticks;
@@ -115,9 +116,14 @@ std::vector<unsigned char> render_line_plot(const std::string& title, const std:
   const std::vector<double> yt0 = nice_ticks(y0, y1);
   const double ystep = yt0.size() > 1 ? yt0[1] - yt0[0] : (y1 - y0);
   y0 = std::floor(y0 / ystep + 1e-9) * ystep, y1 = std::ceil(y1 / ystep - 1e-9) * ystep;
-  const std::vector<double> xticks = nice_ticks(x0, x1, 6), yticks = nice_ticks(y0, y1);
+  std::vector<double> xticks = nice_ticks(x0, x1, 6);
+  const std::vector<double> yticks = nice_ticks(y0, y1);
+  if (xticks.size() > 1 && xticks[1] - xticks[0] < 1) {  // epochs: whole numbers only
+    xticks.clear();
+    for (double t = std::ceil(x0); t <= x1; ++t) xticks.push_back(t);
+  }
 
-  const int left = 64, right = width - 16, top = 28, bottom = height - 40;
+  const int left = 64, right = width - 24, top = 32, bottom = height - 40;
   auto px = [&](double x) { return left + static_cast<int>(std::lround((x - x0) / (x1 - x0) * (right - left))); };
   auto py = [&](double y) { return bottom - static_cast<int>(std::lround((y - y0) / (y1 - y0) * (bottom - top))); };
 
@@ -136,7 +142,7 @@ std::vector<unsigned char> render_line_plot(const std::string& title, const std:
   }
   c.line(left, top, left, bottom, kBlack);
   c.line(left, bottom, right, bottom, kBlack);
-  c.text((left + right - Canvas::text_width(title)) / 2, 8, title, kBlack);
+  c.text(left, 10, title, kBlack);
   c.text((left + right - Canvas::text_width(x_label)) / 2, bottom + 24, x_label, kBlack);
 
   for (size_t k = 0; k < series.size(); ++k) {
@@ -152,17 +158,13 @@ std::vector<unsigned char> render_line_plot(const std::string& title, const std:
       qx = x, qy = y, have_prev = true;
     }
   }
-  // Legend: top right, a white box with a swatch per series.
-  int legend_w = 0;
-  for (const Series& s : series) legend_w = std::max(legend_w, Canvas::text_width(s.name));
-  const int lx = right - legend_w - 40, ly = top + 6;
-  if (!series.empty()) {
-    c.fill(lx, ly, right - 6, ly + 8 + 14 * static_cast<int>(series.size()), kWhite);
-    for (size_t k = 0; k < series.size(); ++k) {
-      const int y = ly + 10 + 14 * static_cast<int>(k);
-      c.line(lx + 6, y, lx + 24, y, kPalette[k % std::size(kPalette)], 2);
-      c.text(lx + 30, y - 4, series[k].name, kBlack);
-    }
+  // Legend: one row in the top margin, right-aligned, so it never hides data.
+  int lx = right;
+  for (size_t k = series.size(); k-- > 0;) {
+    lx -= Canvas::text_width(series[k].name) + 28;
+    c.line(lx, 14, lx + 18, 14, kPalette[k % std::size(kPalette)], 2);
+    c.text(lx + 22, 10, series[k].name, kBlack);
+    lx -= 12;
   }
   return c.take();
 }

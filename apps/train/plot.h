@@ -1,7 +1,7 @@
 #pragma once
-// Small PNG line plots of training curves: axes with ticks, light grid lines, one coloured line
-// (and point markers) per series, a legend and a title. Enough to eyeball a run, not a plotting
-// library.
+// Small PNG line plots of training curves: axes with ticks (whole numbers on the x axis when the
+// ticks would be finer), light grid lines, one coloured line (and point markers) per series, a
+// title and a legend in the top margin. Enough to eyeball a run, not a plotting library.
 #include <string>
 #include <vector>
 

@@ -84,7 +84,8 @@ std::string known_keys() {
 }
 
 std::string scalar(const YAML::Node& n, const std::string& what, const char* kind) {
-  AUTOST_CHECK(n.IsScalar(), what, " wants ", kind, ", got a ", n.IsSequence() ? "list" : n.IsMap() ? "mapping" : "null");
+  AUTOST_CHECK(n.IsScalar(), what, " wants ", kind, ", got a ",
+               n.IsSequence() ? "list" : n.IsMap() ? "mapping" : "null");
   return n.Scalar();
 }
 
@@ -166,6 +167,11 @@ std::string field_text(const Recipe& r, const Key& k) {
       k.field);
 }
 
+bool is_preset(const std::string& name) {
+  const std::vector<std::string> presets = spiking::arch_preset_names();
+  return std::find(presets.begin(), presets.end(), name) != presets.end();
+}
+
 // A relative arch path resolves against the recipe's folder (--set already tried the working
 // directory, see apply_override).
 std::string find_arch_file(const Recipe& r, const std::string& path) {
@@ -229,21 +235,21 @@ void apply_override(Recipe& r, const std::string& assignment) {
   YAML::Node n = load_yaml(value, "--set " + name);
   if (n.IsNull() && !value.empty()) n = YAML::Node(value);  // "~" and "null" stay text
   set_field(r, *k, n, "--set " + name);
+  if (name == "root" && !r.root.empty() && fs::path(r.root).is_relative())
+    r.root = fs::absolute(r.root).lexically_normal().string();  // --set paths are from here
   if (name == "arch") {
     // A new arch replaces an embedded one, and a relative path is looked up from here first.
     r.architecture.reset();
-    if (!value.empty() && !fs::path(value).is_absolute() &&
-        std::find(spiking::arch_preset_names().begin(), spiking::arch_preset_names().end(), value) ==
-            spiking::arch_preset_names().end()) {
-      std::error_code ec;
-      fs::path here = fs::current_path() / value;
-      if (fs::is_regular_file(here, ec)) r.arch = fs::absolute(here).lexically_normal().string();
-    }
+    std::error_code ec;
+    if (!is_preset(r.arch) && fs::path(r.arch).is_relative() && fs::is_regular_file(r.arch, ec))
+      r.arch = fs::absolute(r.arch).lexically_normal().string();
   }
 }
 
 Recipe resolve_recipe(Recipe r) {
-  check(!r.dataset.empty(), r, "dataset", "is required (one of fashion-mnist, mnist, cifar10, cifar100, cifar10-dvs, imagenet)");
+  std::string names;
+  for (const std::string& n : dataset_names()) names += (names.empty() ? "" : ", ") + n;
+  check(!r.dataset.empty(), r, "dataset", "is required (one of " + names + ")");
   const DatasetInfo* info = nullptr;
   try {
     info = &dataset_info(r.dataset);
@@ -251,6 +257,8 @@ Recipe resolve_recipe(Recipe r) {
     AUTOST_FAIL(r.source, ": dataset: ", e.what());
   }
   if (r.root.empty()) r.root = info->default_root;
+  else if (fs::path(r.root).is_relative())
+    r.root = ((r.folder.empty() ? fs::current_path() : fs::path(r.folder)) / r.root).lexically_normal().string();
   check(!r.root.empty(), r, "root", "is required for " + r.dataset + " (the folder holding its files)");
   check(r.epochs > 0, r, "epochs", "must be positive");
   check(r.cooldown_epochs >= 0, r, "cooldown_epochs", "must be >= 0");
@@ -273,11 +281,13 @@ Recipe resolve_recipe(Recipe r) {
   check(r.mixup_prob >= 0 && r.mixup_prob <= 1, r, "mixup_prob", "must be in [0, 1]");
   check(r.mixup_switch_prob >= 0 && r.mixup_switch_prob <= 1, r, "mixup_switch_prob", "must be in [0, 1]");
   check(r.mixup_off_epoch >= 0, r, "mixup_off_epoch", "must be >= 0 (0 = never)");
-  check(r.aa_ops == "spikformer" || r.aa_ops == "timm", r, "aa_ops", "must be spikformer or timm, got '" + r.aa_ops + "'");
+  check(r.aa_ops == "spikformer" || r.aa_ops == "timm", r, "aa_ops",
+        "must be spikformer or timm, got '" + r.aa_ops + "'");
   if (r.aa == "snn-augment-wide") {
     check(info->clips, r, "aa", "snn-augment-wide is for event clips (cifar10-dvs), not " + r.dataset);
   } else if (r.aa != "none") {
-    check(!info->clips, r, "aa", "a RandAugment string is for still images; cifar10-dvs takes snn-augment-wide or none");
+    check(!info->clips, r, "aa",
+          "a RandAugment string is for still images; cifar10-dvs takes snn-augment-wide or none");
     try {
       data::parse_rand_augment(r.aa);
     } catch (const Error& e) {
@@ -303,8 +313,7 @@ Recipe resolve_recipe(Recipe r) {
 
   if (!r.architecture) {
     check(!r.arch.empty(), r, "arch", "is required (a RETRAIN YAML file or a preset)");
-    const auto presets = spiking::arch_preset_names();
-    if (std::find(presets.begin(), presets.end(), r.arch) != presets.end()) {
+    if (is_preset(r.arch)) {
       r.architecture = spiking::arch_preset(r.arch);
     } else {
       r.arch = find_arch_file(r, r.arch);

@@ -22,7 +22,8 @@ namespace autost::apps::train {
 struct Recipe {
   std::string arch;     // preset name or arch YAML path (absolute once resolved)
   std::string dataset;  // fashion-mnist | mnist | cifar10 | cifar100 | cifar10-dvs | imagenet
-  std::string root;     // dataset folder ("" = the dataset's default location, where it has one)
+  std::string root;     // dataset folder ("" = the dataset's default location, where it has one);
+                        // relative: like arch (absolute once resolved)
   int64_t epochs = 300;          // cosine length (t_initial)
   int64_t cooldown_epochs = 0;   // run at min_lr after `epochs`
   int64_t warmup_epochs = 0;
