@@ -252,7 +252,7 @@ TEST_CASE("recipe: --set overrides with type checks") {
   CHECK(resolve_recipe(resolved).architecture->embed_dim == 384);
 }
 
-TEST_CASE("train: a tiny run writes every run file; an existing run is not overwritten") {
+TEST_CASE("train: a tiny run writes every run file, refuses to overwrite it, and eval reads its models") {
   Fixture f;
   const std::string out = f.out("run");
   TrainResult res = train(f.recipe(), quiet(out));

@@ -208,7 +208,7 @@ TrainResult train(const Recipe& recipe_in, const TrainOptions& o) {
     reset_peak_memory(o.device);
     const int64_t first_batch = pos.batch;
     train_loader.start_epoch(epoch, first_batch);
-    progress.start("epoch " + std::to_string(epoch), nb, first_batch);
+    progress.start("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(total_epochs), nb, first_batch);
     // The running loss stays on the device: reading it back is a sync, done only when shown.
     Tensor loss_sum = scalar_tensor(pos.loss_sum, TensorOptions(kFloat64).device(o.device));
     Tensor last_loss;
