@@ -3,7 +3,8 @@
 # anywhere else; the CUDA toolkit (nvcc, cuBLAS, cuDNN) is expected at /usr/local/cuda when present
 # and is optional (the CPU build works without it).
 #   scripts/install_deps.sh             build and test dependencies
-#   scripts/install_deps.sh --fixtures  also PyTorch, to regenerate tests/fixtures from tests/reference
+#   scripts/install_deps.sh --fixtures  also PyTorch, NumPy and Pillow, to regenerate tests/fixtures from
+#                                       tests/reference
 set -euo pipefail
 
 packages=(
@@ -17,7 +18,8 @@ packages=(
   libstb-dev              # stb_image: JPEG/PNG decoding, PNG plots
 )
 if [[ "${1:-}" == "--fixtures" ]]; then
-  packages+=(python3-torch python3-numpy)
+  # Pillow: tests/reference/make_jpeg.py writes the grayscale/CMYK JPEG fixtures and PIL's decode of them.
+  packages+=(python3-torch python3-numpy python3-pil)
 fi
 
 missing=()
