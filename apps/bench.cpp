@@ -4,8 +4,12 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <vector>
 
+#include "apps/args.h"
+#include "apps/bench/data_bench.h"
 #include "apps/bench/kernels_bench.h"
+#include "data/mnist.h"
 #include "tensor/error.h"
 
 namespace autost::apps {
@@ -18,7 +22,12 @@ void usage(FILE* out) {
                "               CIFAR shapes against an sgemm and a memcpy ceiling measured in the same run\n"
                "  --device D   cpu (default), cuda or cuda:N\n"
                "  --reps N     timed runs per row, median reported (default 10)\n"
-               "  --quick      1 warm-up run and 3 timed runs (unless --reps is given)\n");
+               "  --quick      1 warm-up run and 3 timed runs (unless --reps is given)\n"
+               "usage: autost bench data [--dataset NAME --root DIR] [--samples N] [--reps N] [--quick]\n"
+               "  data         reader throughput: decoded samples/s per reader, events/s for AEDAT/npz decoding\n"
+               "               and framing, the CIFAR10-DVS frame cache; synthetic files unless a dataset is named\n"
+               "  --dataset D  fashion-mnist, mnist, cifar10, cifar100, cifar10-dvs or imagenet (needs --root)\n"
+               "  --samples N  recordings or images read from a real cifar10-dvs / imagenet (default 200)\n");
 }
 
 int parse_reps(const std::string& s) {
@@ -63,6 +72,25 @@ int kernels_main(int argc, char** argv) {
   return bench::run_kernels_bench(o);
 }
 
+int data_bench_main(int argc, char** argv) {
+  std::vector<char*> named(argv, argv + argc);
+  char name[] = "bench data";  // for Args' messages: "see autost bench data --help"
+  named[0] = name;
+  const Args args(argc, named.data(), {"--dataset", "--root", "--samples", "--reps"}, {"--quick"});
+  if (args.help()) {
+    usage(stdout);
+    return 0;
+  }
+  bench::DataBenchOptions o;
+  o.dataset = args.get("--dataset", "");
+  if (!o.dataset.empty())
+    o.root = o.dataset == "fashion-mnist" ? args.get("--root", data::kFashionMnistRoot) : args.required("--root");
+  o.samples = args.get_positive_int("--samples", o.samples);
+  if (args.flag("--quick")) o.timing = {0, 1};
+  o.timing.reps = int(args.get_positive_int("--reps", o.timing.reps));
+  return bench::run_data_bench(o);
+}
+
 }  // namespace
 
 int bench_main(int argc, char** argv) {
@@ -72,7 +100,8 @@ int bench_main(int argc, char** argv) {
   }
   std::string what = argv[1];
   if (what == "kernels") return kernels_main(argc - 1, argv + 1);
-  AUTOST_FAIL("unknown benchmark '", what, "' (expected: kernels)");
+  if (what == "data") return data_bench_main(argc - 1, argv + 1);
+  AUTOST_FAIL("unknown benchmark '", what, "' (expected: kernels, data)");
 }
 
 }  // namespace autost::apps

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "apps/bench.h"
+#include "apps/data_cmd.h"
 #include "tensor/error.h"
 
 namespace {
@@ -14,6 +15,8 @@ void usage(FILE* out) {
                "usage: autost <command> [options]\n"
                "commands:\n"
                "  bench kernels [--device cpu|cuda] [--reps N]   kernel benchmark table\n"
+               "  bench data [--dataset NAME --root DIR]         reader throughput (samples/s, events/s)\n"
+               "  data check --dataset NAME --root DIR           validate a dataset, count samples per class\n"
                "run 'autost <command> --help' for a command's options\n");
 }
 
@@ -27,6 +30,7 @@ int main(int argc, char** argv) {
   std::string cmd = argv[1];
   try {
     if (cmd == "bench") return autost::apps::bench_main(argc - 1, argv + 1);
+    if (cmd == "data") return autost::apps::data_main(argc - 1, argv + 1);
     std::fprintf(stderr, "autost: unknown command '%s'\n", cmd.c_str());
     usage(stderr);
     return 2;

@@ -44,9 +44,13 @@ int64_t recording_number(const std::string& name, const std::string& folder, con
 
 }  // namespace
 
+EventStream decode_events_file(std::string_view bytes, const std::string& name, const AedatOptions& opts) {
+  if (ends_with(name, ".npz")) return decode_events_npz(bytes, name, opts.allow_empty);
+  return decode_aedat(bytes, name, opts);
+}
+
 EventStream read_events_file(const std::string& path, const AedatOptions& opts) {
-  if (ends_with(path, ".npz")) return read_events_npz(path, opts.allow_empty);
-  return read_aedat(path, opts);
+  return decode_events_file(read_file(path), path, opts);
 }
 
 Cifar10Dvs::Cifar10Dvs(const std::string& root, Cifar10DvsOptions opts) : opts_(std::move(opts)) {

@@ -9,6 +9,7 @@
 // [N, T, 2, 128, 128] batch. The methods are const and may run on several threads at once.
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "data/aedat.h"
@@ -73,7 +74,8 @@ class Cifar10Dvs {
   std::vector<DvsRecording> recordings_;
 };
 
-// Reads an events file by its extension: .aedat (AEDAT 2.0) or .npz (SpikingJelly events).
+// An events file by the extension of its name: .npz (SpikingJelly events), else AEDAT 2.0.
+EventStream decode_events_file(std::string_view bytes, const std::string& name, const AedatOptions& opts = {});
 EventStream read_events_file(const std::string& path, const AedatOptions& opts = {});
 
 }  // namespace autost::data
