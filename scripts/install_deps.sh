@@ -16,6 +16,8 @@ packages=(
   zlib1g-dev              # gzipped IDX datasets
   libyaml-cpp-dev         # YAML: architectures, search spaces, recipes
   libstb-dev              # stb_image: JPEG/PNG decoding, PNG plots
+  clang libclang-rt-14-dev libomp-dev  # scripts/fuzz.sh (run by CI): libFuzzer targets need clang, its
+                                       # fuzzer runtime, and clang's OpenMP
 )
 if [[ "${1:-}" == "--fixtures" ]]; then
   # Pillow: tests/reference/make_jpeg.py writes the grayscale/CMYK JPEG fixtures and PIL's decode of them.
