@@ -212,7 +212,10 @@ std::string encode_npz_stored(const std::vector<NpzMember>& members) {
       put(*s, file.size(), 2);
       put(*s, 0, 2);  // extra length
       if (central) {
-        put(*s, 0, 2 + 2 + 2 + 4);  // comment length, disk, internal and external attributes
+        put(*s, 0, 2);  // comment length
+        put(*s, 0, 2);  // disk
+        put(*s, 0, 2);  // internal attributes
+        put(*s, 0, 4);  // external attributes
         put(*s, offset, 4);
       }
       *s += file;
