@@ -16,6 +16,7 @@ packages=(
   zlib1g-dev              # gzipped IDX datasets
   libyaml-cpp-dev         # YAML: architectures, search spaces, recipes
   libstb-dev              # stb_image: JPEG/PNG decoding, PNG plots
+  dataset-fashion-mnist   # the embedded default dataset: the main job trains on it; tests check it
   clang libclang-rt-14-dev libomp-dev  # scripts/fuzz.sh (run by CI): libFuzzer targets need clang, its
                                        # fuzzer runtime, and clang's OpenMP
 )
