@@ -19,11 +19,16 @@ namespace {
 void usage(FILE* out) {
   std::fprintf(out,
                "usage: autost eval --arch FILE.yaml|PRESET --checkpoint FILE.safetensors --dataset NAME [--root DIR]\n"
-               "                   [--T T] [--batch B] [--workers N] [--device cpu|cuda] [--dump-logits FILE.npy]\n"
+               "                   [--T T] [--img-size N] [--batch B] [--workers N] [--device cpu|cuda]\n"
+               "                   [--cache-dir DIR] [--loose] [--dump-logits FILE.npy]\n"
                "  --checkpoint F    a model state dict (best.safetensors) or a training checkpoint (last.safetensors)\n"
-               "  --dataset NAME    fashion-mnist, mnist, cifar10, cifar100, cifar10-dvs or imagenet (test split)\n"
+               "  --dataset NAME    fashion-mnist, mnist, cifar10, cifar100, cifar10-dvs or imagenet (test split:\n"
+               "                    imagenet's val/, cifar10-dvs's last 100 of each class in file-name order)\n"
                "  --root DIR        the dataset folder (default: the dataset's standard place, if it has one)\n"
-               "  --T T             time steps (default: the architecture's)\n"
+               "  --T T             time steps, cifar10-dvs's frames per clip (default: the architecture's)\n"
+               "  --img-size N      imagenet's input side (default 224)\n"
+               "  --cache-dir DIR   cifar10-dvs's frame cache folder (default: the root)\n"
+               "  --loose           accept a cut-down copy of the dataset (as autost data check --loose)\n"
                "  --batch B         batch size (default 128)\n"
                "  --dump-logits F   write float32 logits [N, classes] in dataset order as .npy\n");
 }
@@ -41,9 +46,9 @@ nn::NamedTensors model_state(const std::string& path) {
 
 int eval_main(int argc, char** argv) {
   Args args(argc, argv,
-            {"--arch", "--checkpoint", "--dataset", "--root", "--T", "--batch", "--workers", "--device",
-             "--dump-logits"},
-            {});
+            {"--arch", "--checkpoint", "--dataset", "--root", "--T", "--img-size", "--batch", "--workers", "--device",
+             "--cache-dir", "--dump-logits"},
+            {"--loose"});
   if (args.help()) {
     usage(stdout);
     return 0;
@@ -55,6 +60,9 @@ int eval_main(int argc, char** argv) {
   r.arch = args.required("--arch");
   r.dataset = args.required("--dataset");
   r.root = args.get("--root", "");
+  r.img_size = args.get_positive_int("--img-size", 0);  // 0: the dataset's
+  r.cache_dir = args.get("--cache-dir", "");
+  r.strict_data = !args.flag("--loose");
   r.val_batch_size = args.get_positive_int("--batch", r.val_batch_size);
   r.workers = args.get_int("--workers", r.workers);
   r = train::resolve_recipe(r);

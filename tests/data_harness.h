@@ -1,7 +1,7 @@
 #pragma once
 // What the dataset-reader tests share: a temporary folder (tests/temp_dir.h), whole-file writes,
-// and CHECK_REJECTS(fn, file, check): fn throws one autost::Error line naming the file and the check
-// that failed.
+// the fixture files, and CHECK_REJECTS(fn, file, check): fn throws one autost::Error line naming the
+// file and the check that failed.
 #include <doctest/doctest.h>
 #include <unistd.h>
 
@@ -28,6 +28,14 @@ inline void write_string(const std::string& p, std::string_view b) {
 }
 inline void write_raw(const std::string& p, const Bytes& b) {
   write_string(p, std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
+}
+
+// A file of tests/fixtures/data, and a copy of one at `to` (its folders made): the data tests'
+// sample images and recordings.
+inline std::string fixture(const std::string& name) { return std::string(AUTOST_FIXTURES_DIR) + "/data/" + name; }
+inline void copy_fixture(const std::string& name, const std::string& to) {
+  std::filesystem::create_directories(std::filesystem::path(to).parent_path());
+  std::filesystem::copy_file(fixture(name), to, std::filesystem::copy_options::overwrite_existing);
 }
 
 // The error message of fn, or "" when it does not throw.

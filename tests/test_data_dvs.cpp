@@ -70,8 +70,6 @@ void check_same_events(const EventStream& a, const EventStream& b) {
   CHECK(a.p == b.p);
 }
 
-std::string fixture(const std::string& name) { return std::string(AUTOST_FIXTURES_DIR) + "/data/" + name; }
-
 }  // namespace
 
 // ---------------------------------------------------------------- AEDAT

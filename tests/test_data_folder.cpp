@@ -23,8 +23,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string fixture(const std::string& name) { return std::string(AUTOST_FIXTURES_DIR) + "/data/" + name; }
-
 // Largest |stb - PIL| over all pixels; the expected file is PIL's uint8 [H, W, 3].
 int max_diff_to_pil(const Tensor& chw, const std::string& name) {
   const Tensor hwc = read_npy(fixture(name + ".rgb.npy"));
@@ -36,11 +34,6 @@ int max_diff_to_pil(const Tensor& chw, const std::string& name) {
   for (int64_t i = 0; i < plane; ++i)
     for (int c = 0; c < 3; ++c) worst = std::max(worst, std::abs(int(a[c * plane + i]) - int(b[3 * i + c])));
   return worst;
-}
-
-void copy_fixture(const std::string& name, const std::string& to) {
-  fs::create_directories(fs::path(to).parent_path());
-  fs::copy_file(fixture(name), to, fs::copy_options::overwrite_existing);
 }
 
 }  // namespace

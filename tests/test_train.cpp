@@ -215,6 +215,9 @@ TEST_CASE("recipe: every bad input is one error naming the file and the key") {
       {"eval_every: 0\n", "recipe.yaml: eval_every must be >= 1"},
       {"arch: spikformer-dvs-2-256\n", "recipe.yaml: arch: the dvs variant takes event clips"},
       {"dataset: cifar10\nroot: \"\"\n", "recipe.yaml: root is required for cifar10"},
+      {"img_size: 32\n", "recipe.yaml: img_size must be 28 for fashion-mnist (only imagenet's pipeline resizes)"},
+      {"img_size: -1\n", "recipe.yaml: img_size must be >= 0"},
+      {"cache_dir: frames\n", "recipe.yaml: cache_dir is the frame cache folder of event clips"},
   };
   for (const Case& c : resolve_cases) {
     CAPTURE(c.text);
@@ -223,10 +226,11 @@ TEST_CASE("recipe: every bad input is one error naming the file and the key") {
   }
   CHECK(error_of([&] { load_recipe(f.dir / "nope.yaml"); }).find("nope.yaml: recipe file not found") !=
         std::string::npos);
-  // A dataset whose reader has not landed is refused clearly when the run opens it.
+  // A missing dataset is refused when the run opens it, before the run folder exists.
   write_file(f.recipe_path, "arch: spikformer-8-512\ndataset: imagenet\nroot: /nowhere\n");
-  CHECK(error_of([&] { train(f.recipe(), quiet(f.out("imagenet"))); }).find("imagenet is not available yet") !=
+  CHECK(error_of([&] { train(f.recipe(), quiet(f.out("imagenet"))); }).find("/nowhere/train: missing folder") !=
         std::string::npos);
+  CHECK_FALSE(fs::exists(f.out("imagenet")));
 }
 
 TEST_CASE("recipe: --set overrides with type checks") {

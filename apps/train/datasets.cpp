@@ -1,6 +1,7 @@
 #include "apps/train/datasets.h"
 
 #include "data/cifar.h"
+#include "data/lazy_sources.h"
 #include "data/mnist.h"
 #include "data/transforms/crop.h"
 #include "data/transforms/dvs_augment.h"
@@ -9,6 +10,7 @@
 #include "data/transforms/mixup.h"
 #include "data/transforms/normalize.h"
 #include "data/transforms/rand_augment.h"
+#include "data/transforms/resize.h"
 #include "tensor/error.h"
 
 namespace autost::apps::train {
@@ -22,19 +24,34 @@ const std::vector<DatasetInfo>& catalog() {
       {"cifar10", 3, 32, 10, false, {0.4914, 0.4822, 0.4465}, {0.2470, 0.2435, 0.2616}, ""},
       {"cifar100", 3, 32, 100, false, {0.5071, 0.4865, 0.4409}, {0.2673, 0.2564, 0.2762}, ""},
       {"cifar10-dvs", 2, 128, 10, true, {}, {}, ""},
-      {"imagenet", 3, 224, 1000, false, {0.485, 0.456, 0.406}, {0.229, 0.224, 0.225}, ""},
+      {"imagenet", 3, 224, 1000, false, {0.485, 0.456, 0.406}, {0.229, 0.224, 0.225}, "", true},
   };
   return c;
 }
 
-data::Dataset load(const Recipe& r, data::Split split) {
+std::shared_ptr<const data::SampleSource> open_source(const Recipe& r, data::Split split) {
   const std::string& n = r.dataset;
-  if (n == "fashion-mnist") return data::load_fashion_mnist(split, r.root);
-  if (n == "mnist") return data::load_mnist(r.root, split);
-  if (n == "cifar10") return data::load_cifar10(r.root, split);
-  if (n == "cifar100") return data::load_cifar100(r.root, split);
-  // The event-clip and image-folder readers are another issue's work.
-  AUTOST_FAIL("dataset ", n, " is not available yet in this build (its reader has not landed)");
+  auto in_memory = [](data::Dataset d) { return std::make_shared<data::DatasetSource>(std::move(d)); };
+  if (n == "fashion-mnist") return in_memory(data::load_fashion_mnist(split, r.root));
+  if (n == "mnist") return in_memory(data::load_mnist(r.root, split));
+  if (n == "cifar10") return in_memory(data::load_cifar10(r.root, split));
+  if (n == "cifar100") return in_memory(data::load_cifar100(r.root, split));
+  if (n == "cifar10-dvs") {
+    data::Cifar10DvsOptions o;
+    o.frames = r.T;
+    o.split_by = data::FrameSplit::Number;
+    o.cache_dir = r.cache_dir;
+    o.strict_counts = r.strict_data;
+    auto dvs = std::make_shared<const data::Cifar10Dvs>(r.root, o);
+    data::TrainTestIndices s = dvs->spikformer_split();
+    return std::make_shared<data::Cifar10DvsSource>(dvs, split == data::Split::Train ? s.train : s.test);
+  }
+  if (n == "imagenet") {
+    data::ImageFolderOptions o;
+    o.expected_classes = r.strict_data ? dataset_info(n).num_classes : 0;
+    return std::make_shared<data::ImageFolderSource>(std::make_shared<const data::ImageFolder>(r.root, split, o));
+  }
+  AUTOST_FAIL("dataset ", n, " has no reader");
 }
 
 std::vector<float> floats(const std::vector<double>& v, size_t n) {
@@ -66,8 +83,13 @@ const DatasetInfo& dataset_info(const std::string& name) {
   AUTOST_FAIL("unknown dataset '", name, "' (known: ", known, ")");
 }
 
+int64_t input_size(const Recipe& r) { return r.img_size > 0 ? r.img_size : dataset_info(r.dataset).img_size; }
+
 std::shared_ptr<const data::SampleSource> open_split(const Recipe& r, data::Split split) {
-  std::shared_ptr<const data::SampleSource> src = std::make_shared<data::DatasetSource>(load(r, split));
+  std::shared_ptr<const data::SampleSource> src = open_source(r, split);
+  const int64_t classes = dataset_info(r.dataset).num_classes;
+  AUTOST_CHECK(src->num_classes() <= classes, r.root, ": ", src->num_classes(), " classes, more than the ", classes,
+               " of ", r.dataset);
   const int64_t subset = split == data::Split::Train ? r.train_subset : r.test_subset;
   if (subset > 0 && subset < src->size()) src = std::make_shared<data::PrefixSource>(src, subset);
   return src;
@@ -78,7 +100,10 @@ bool uses_mixing(const Recipe& r) { return r.mixup > 0 || r.cutmix > 0; }
 data::Pipeline train_pipeline(const Recipe& r) {
   const DatasetInfo& info = dataset_info(r.dataset);
   data::Pipeline p;
-  const int side = static_cast<int>(info.img_size);
+  const int side = static_cast<int>(input_size(r));
+  if (info.resized)  // Spikformer's imagenet.yml: scale (1, 1) with timm's ratio, bicubic (SPEC.md §4.4)
+    p.sample.push_back(
+        data::random_resized_crop(side, side, {1.0, 1.0}, {3.0 / 4.0, 4.0 / 3.0}, data::Interp::Bicubic));
   if (r.crop_padding > 0) p.sample.push_back(data::random_crop(side, side, static_cast<int>(r.crop_padding)));
   if (r.hflip) p.sample.push_back(data::random_hflip(0.5));
   if (r.aa == "snn-augment-wide") {
@@ -111,8 +136,14 @@ data::Pipeline train_pipeline(const Recipe& r) {
 }
 
 data::Pipeline eval_pipeline(const Recipe& r) {
+  const DatasetInfo& info = dataset_info(r.dataset);
   data::Pipeline p;
-  add_normalisation(r, dataset_info(r.dataset), p);
+  if (info.resized) {
+    const int side = static_cast<int>(input_size(r));
+    p.sample.push_back(data::resize_shorter_transform(side, data::Interp::Bicubic));
+    p.sample.push_back(data::center_crop_transform(side, side));
+  }
+  add_normalisation(r, info, p);
   return p;
 }
 

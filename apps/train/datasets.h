@@ -18,18 +18,25 @@ struct DatasetInfo {
   bool clips = false;  // event frames [T, c, H, W] (DVS), not still images
   std::vector<double> mean, std;  // empty for clips (no normalisation)
   std::string default_root;       // "" when the data has no standard place
+  bool resized = false;           // the pipelines crop and resize decoded images (any img_size works)
 };
 
 std::vector<std::string> dataset_names();
 // An unknown name is an error listing the known ones.
 const DatasetInfo& dataset_info(const std::string& name);
 
-// One split of the recipe's (resolved) dataset, cut to train_subset / test_subset when set.
+// The model's input side: the recipe's img_size, or the dataset's when it is 0.
+int64_t input_size(const Recipe& r);
+
+// One split of the recipe's (resolved) dataset, cut to train_subset / test_subset when set. The
+// in-memory readers load it whole; CIFAR10-DVS (T frames split by number, Spikformer's per-class
+// 900/100 split, frames cached under cache_dir or the root) and ImageNet folders read lazily.
 std::shared_ptr<const data::SampleSource> open_split(const Recipe& r, data::Split split);
 
-// Training: [random crop] [flip] [RandAugment | SNNAugmentWide], batch mixup/cutmix with smoothing
-// when mixup or cutmix is on, then normalise and random erasing. Evaluation: normalise only (the
-// CIFAR resize and centre crop at crop_pct 1 are identities). Clips are not normalised.
+// Training: [RandomResizedCrop (ImageNet) | random crop] [flip] [RandAugment | SNNAugmentWide],
+// batch mixup/cutmix with smoothing when mixup or cutmix is on, then normalise and random erasing.
+// Evaluation: ImageNet resizes the shorter side to img_size and centre-crops it (crop_pct 1), then
+// normalise (the CIFAR resize and centre crop at crop_pct 1 are identities). Clips are not normalised.
 data::Pipeline train_pipeline(const Recipe& r);
 data::Pipeline eval_pipeline(const Recipe& r);
 // Whether training uses soft targets (a batch transform) or hard labels with smoothing.

@@ -44,6 +44,7 @@ const std::vector<Key>& keys() {
       {"batch_size", &Recipe::batch_size},
       {"val_batch_size", &Recipe::val_batch_size},
       {"T", &Recipe::T},
+      {"img_size", &Recipe::img_size},
       {"seed", &Recipe::seed},
       {"workers", &Recipe::workers},
       {"clip_grad", &Recipe::clip_grad},
@@ -62,6 +63,8 @@ const std::vector<Key>& keys() {
       {"std", &Recipe::std},
       {"train_subset", &Recipe::train_subset},
       {"test_subset", &Recipe::test_subset},
+      {"strict_data", &Recipe::strict_data},
+      {"cache_dir", &Recipe::cache_dir},
       {"eval_every", &Recipe::eval_every},
       {"checkpoint_every", &Recipe::checkpoint_every},
       {"threads", &Recipe::threads},
@@ -185,6 +188,13 @@ std::string find_arch_file(const Recipe& r, const std::string& path) {
               presets, ")");
 }
 
+// A data path of the recipe: relative ones are from its folder (for --set: from here, see
+// apply_override); "" stays "".
+std::string from_recipe_folder(const Recipe& r, const std::string& path) {
+  if (path.empty() || fs::path(path).is_absolute()) return path;
+  return ((r.folder.empty() ? fs::current_path() : fs::path(r.folder)) / path).lexically_normal().string();
+}
+
 void check(bool ok, const Recipe& r, const char* key, const std::string& rule) {
   AUTOST_CHECK(ok, r.source, ": ", key, " ", rule);
 }
@@ -235,8 +245,11 @@ void apply_override(Recipe& r, const std::string& assignment) {
   YAML::Node n = load_yaml(value, "--set " + name);
   if (n.IsNull() && !value.empty()) n = YAML::Node(value);  // "~" and "null" stay text
   set_field(r, *k, n, "--set " + name);
-  if (name == "root" && !r.root.empty() && fs::path(r.root).is_relative())
-    r.root = fs::absolute(r.root).lexically_normal().string();  // --set paths are from here
+  if (name == "root" || name == "cache_dir") {
+    std::string& path = name == "root" ? r.root : r.cache_dir;
+    if (!path.empty() && fs::path(path).is_relative())
+      path = fs::absolute(path).lexically_normal().string();  // --set paths are from here
+  }
   if (name == "arch") {
     // A new arch replaces an embedded one, and a relative path is looked up from here first.
     r.architecture.reset();
@@ -256,10 +269,10 @@ Recipe resolve_recipe(Recipe r) {
   } catch (const Error& e) {
     AUTOST_FAIL(r.source, ": dataset: ", e.what());
   }
-  if (r.root.empty()) r.root = info->default_root;
-  else if (fs::path(r.root).is_relative())
-    r.root = ((r.folder.empty() ? fs::current_path() : fs::path(r.folder)) / r.root).lexically_normal().string();
+  r.root = r.root.empty() ? info->default_root : from_recipe_folder(r, r.root);
   check(!r.root.empty(), r, "root", "is required for " + r.dataset + " (the folder holding its files)");
+  r.cache_dir = from_recipe_folder(r, r.cache_dir);
+  check(r.cache_dir.empty() || info->clips, r, "cache_dir", "is the frame cache folder of event clips (cifar10-dvs)");
   check(r.epochs > 0, r, "epochs", "must be positive");
   check(r.cooldown_epochs >= 0, r, "cooldown_epochs", "must be >= 0");
   check(r.warmup_epochs >= 0, r, "warmup_epochs", "must be >= 0");
@@ -272,6 +285,10 @@ Recipe resolve_recipe(Recipe r) {
   check(r.batch_size > 0, r, "batch_size", "must be positive");
   check(r.val_batch_size > 0, r, "val_batch_size", "must be positive");
   check(r.T > 0, r, "T", "must be positive");
+  check(r.img_size >= 0, r, "img_size", "must be >= 0 (0 = the dataset's)");
+  if (r.img_size == 0) r.img_size = info->img_size;
+  check(info->resized || r.img_size == info->img_size, r, "img_size",
+        "must be " + std::to_string(info->img_size) + " for " + r.dataset + " (only imagenet's pipeline resizes)");
   check(r.seed >= 0, r, "seed", "must be >= 0");
   check(r.workers >= 0, r, "workers", "must be >= 0");
   check(r.clip_grad >= 0, r, "clip_grad", "must be >= 0 (0 = no clipping)");
@@ -332,7 +349,7 @@ spiking::ArchConfig recipe_arch(const Recipe& r) {
   AUTOST_CHECK(dvs == info.clips, r.source, ": arch: the ", spiking::variant_name(a.variant), " variant ",
                dvs ? "takes event clips, but " : "takes still images, but ", r.dataset, " holds ",
                info.clips ? "event clips" : "still images");
-  a.img_size = info.img_size;
+  a.img_size = input_size(r);
   a.in_channels = info.channels;
   a.num_classes = info.num_classes;
   a.T = r.T;

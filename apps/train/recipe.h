@@ -36,6 +36,8 @@ struct Recipe {
   int64_t batch_size = 128;
   int64_t val_batch_size = 128;
   int64_t T = 4;               // time steps (DVS: frames per clip)
+  int64_t img_size = 0;        // model input side; 0 = the dataset's. Only ImageNet's pipeline resizes,
+                               // so only it takes another size (quick runs and tests at a small one)
   int64_t seed = 42;
   int64_t workers = 4;         // loader threads (0: batches built on the training thread)
   double clip_grad = 0;        // max gradient norm, 0 = no clipping
@@ -54,6 +56,10 @@ struct Recipe {
   std::vector<double> std;
   int64_t train_subset = 0;     // use only the first N samples (0 = all)
   int64_t test_subset = 0;
+  bool strict_data = true;      // the full dataset: ImageNet's 1000 classes, CIFAR10-DVS's 10 x 1000
+                                // recordings; false accepts a cut-down copy (classes numbered by the
+                                // folders present)
+  std::string cache_dir;        // CIFAR10-DVS frame cache folder ("" = the root); relative: like root
   int64_t eval_every = 1;       // epochs between evaluations (the last epoch always evaluates)
   int64_t checkpoint_every = 0;  // optimizer steps between mid-epoch checkpoints (0 = epoch ends only)
   int64_t threads = 0;          // OpenMP threads (0 = all cores)
