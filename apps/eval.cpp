@@ -56,7 +56,7 @@ int eval_main(int argc, char** argv) {
   AUTOST_CHECK(args.positionals().empty(), "eval: unexpected argument '", args.positionals()[0],
                "' (see autost eval --help)");
   train::Recipe r;
-  r.source = "autost eval";
+  r.source = "arguments";  // errors read "autost eval: arguments: ..."
   r.arch = args.required("--arch");
   r.dataset = args.required("--dataset");
   r.root = args.get("--root", "");
