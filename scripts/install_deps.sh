@@ -16,6 +16,8 @@ packages=(
   zlib1g-dev              # gzipped IDX datasets
   libyaml-cpp-dev         # YAML: architectures, search spaces, recipes
   libstb-dev              # stb_image: JPEG/PNG decoding, PNG plots
+  libopenmpi-dev          # MPI: multi-process data-parallel training (nn/distributed*); optional at build time
+  openmpi-bin             # mpirun: launches the ranks, and the 2-rank test (tests/mpi/test_ddp_ranks.cpp)
 )
 if [[ "${1:-}" == "--fixtures" ]]; then
   # python3-pil and python3-torchvision: the reference PIL/torchvision transforms behind
