@@ -5,6 +5,7 @@
 #include <string>
 
 #include "apps/bench.h"
+#include "nn/distributed/process_group.h"
 #include "tensor/error.h"
 
 namespace {
@@ -32,6 +33,8 @@ int main(int argc, char** argv) {
     return 2;
   } catch (const autost::Error& e) {
     std::fprintf(stderr, "autost %s: %s\n", cmd.c_str(), e.what());
+    // Under mpirun one rank's error ends every rank; the others would wait in a collective forever.
+    autost::nn::ProcessGroup::abort_job_if_distributed(2);
     return 2;
   }
 }

@@ -24,9 +24,11 @@ TEST_CASE("a single-process group is rank 0 of 1 and its collectives leave their
   CHECK(pg.allgather({1.5, -2.0}) == std::vector<double>{1.5, -2.0});
   pg.barrier();
   CHECK(pg.collective_calls() == 0);
-  // Not started by mpirun, so the world is this process alone.
+  // Not started by mpirun, so the world is this process alone, and an error path carries on.
   CHECK(ProcessGroup::world().world_size() == 1);
   CHECK(ProcessGroup::world().rank() == 0);
+  ProcessGroup::abort_job_if_distributed(3);
+  CHECK(ProcessGroup::world().collective_calls() == 0);
 }
 
 TEST_CASE("ProcessGroup argument errors are one line, in one process too") {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
@@ -186,6 +187,12 @@ void on_host(const Tensor& buf, Fn&& fn) {
   if (!host.same(buf)) copy_into(buf, host);
 }
 
+// Set once world() has joined an MPI job, so error paths can end it without joining one.
+std::atomic<ProcessGroup*>& joined_world() {
+  static std::atomic<ProcessGroup*> world{nullptr};
+  return world;
+}
+
 }  // namespace
 
 ProcessGroup::Impl::~Impl() {
@@ -241,9 +248,14 @@ ProcessGroup& ProcessGroup::world() {
     mpi_check(MPI_Comm_split_type(g.comm, MPI_COMM_TYPE_SHARED, g.rank, MPI_INFO_NULL, &node), "MPI_Comm_split_type");
     mpi_check(MPI_Comm_rank(node, &g.local_rank), "MPI_Comm_rank");
     MPI_Comm_free(&node);
+    joined_world().store(&group);
 #endif
   });
   return group;
+}
+
+void ProcessGroup::abort_job_if_distributed(int code) {
+  if (ProcessGroup* world = joined_world().load()) world->abort(code);
 }
 
 int ProcessGroup::rank() const { return impl_->rank; }

@@ -54,6 +54,10 @@ class ProcessGroup {
   // the others waiting in a collective; a single process just exits.
   [[noreturn]] void abort(int code);
 
+  // For error paths of programs: when this process has joined a world of several ranks, ends the
+  // whole job with `code` (see abort); otherwise returns, and the caller exits as usual.
+  static void abort_job_if_distributed(int code);
+
   // How many collective calls this process has issued so far (argument exchanges included).
   int64_t collective_calls() const;
 
