@@ -5,6 +5,10 @@
 #include <string>
 
 #include "apps/bench.h"
+#include "apps/count.h"
+#include "apps/search.h"
+#include "apps/eval.h"
+#include "apps/train.h"
 #include "nn/distributed/process_group.h"
 #include "tensor/error.h"
 
@@ -14,7 +18,11 @@ void usage(FILE* out) {
   std::fprintf(out,
                "usage: autost <command> [options]\n"
                "commands:\n"
-               "  bench kernels [--device cpu|cuda] [--reps N]   kernel benchmark table\n"
+               "  bench kernels|model [options]                  kernel and model benchmarks\n"
+               "  count --arch FILE.yaml [--json]                parameters and FLOPs of an architecture\n"
+               "  search --space FILE.yaml --out DIR [--json]    AutoST's evolutionary architecture search\n"
+               "  train --config FILE.yaml --out DIR [options]   train a model from a recipe (or --resume a run)\n"
+               "  eval --arch A --checkpoint F --dataset D       test accuracy of a trained model, logits dump\n"
                "run 'autost <command> --help' for a command's options\n");
 }
 
@@ -28,6 +36,10 @@ int main(int argc, char** argv) {
   std::string cmd = argv[1];
   try {
     if (cmd == "bench") return autost::apps::bench_main(argc - 1, argv + 1);
+    if (cmd == "count") return autost::apps::count_main(argc - 1, argv + 1);
+    if (cmd == "search") return autost::apps::search_main(argc - 1, argv + 1);
+    if (cmd == "train") return autost::apps::train_main(argc - 1, argv + 1);
+    if (cmd == "eval") return autost::apps::eval_main(argc - 1, argv + 1);
     std::fprintf(stderr, "autost: unknown command '%s'\n", cmd.c_str());
     usage(stderr);
     return 2;

@@ -123,12 +123,14 @@ Batch Loader::build(int64_t b) const {
   return build_batch(*source_, pipeline_, samples, epoch_, b, opts_);
 }
 
-void Loader::start_epoch(int64_t epoch) {
+void Loader::start_epoch(int64_t epoch, int64_t first_batch) {
+  AUTOST_CHECK(first_batch >= 0 && first_batch <= num_batches_, "loader: first batch ", first_batch,
+               " outside the epoch's ", num_batches_, " batches");
   stop_workers();
   epoch_ = epoch;
   order_ = epoch_order(source_->size(), opts_, epoch);
   ready_.clear();
-  next_claim_ = next_consume_ = 0;
+  next_claim_ = next_consume_ = first_batch;
   stop_ = false;
   for (int w = 0; w < opts_.num_workers; ++w) workers_.emplace_back([this] { worker_loop(); });
 }

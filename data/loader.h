@@ -76,8 +76,10 @@ class Loader {
 
   int64_t num_batches() const { return num_batches_; }
   const LoaderOptions& options() const { return opts_; }
-  // Starts (or restarts) an epoch; an epoch in flight is abandoned.
-  void start_epoch(int64_t epoch);
+  // Starts (or restarts) an epoch; an epoch in flight is abandoned. first_batch > 0 skips the
+  // epoch's first batches without building them (resuming from a mid-epoch checkpoint): the
+  // batches that follow are the ones a full epoch would have produced.
+  void start_epoch(int64_t epoch, int64_t first_batch = 0);
   // The next batch of the current epoch in order, or nullopt at its end.
   std::optional<Batch> next();
 

@@ -41,4 +41,25 @@ Image DatasetSource::read(int64_t i) const {
   return img;
 }
 
+PrefixSource::PrefixSource(std::shared_ptr<const SampleSource> source, int64_t count)
+    : source_(std::move(source)), count_(count) {
+  AUTOST_CHECK(source_ != nullptr, "prefix source: no source");
+  AUTOST_CHECK(count_ >= 0 && count_ <= source_->size(), "prefix source: ", count_, " samples asked of a source of ",
+               source_->size());
+}
+
+void PrefixSource::check_index(int64_t i) const {
+  AUTOST_CHECK(i >= 0 && i < count_, "prefix source: sample ", i, " outside [0, ", count_, ")");
+}
+
+int64_t PrefixSource::label(int64_t i) const {
+  check_index(i);
+  return source_->label(i);
+}
+
+Image PrefixSource::read(int64_t i) const {
+  check_index(i);
+  return source_->read(i);
+}
+
 }  // namespace autost::data

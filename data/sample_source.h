@@ -38,4 +38,19 @@ class DatasetSource : public SampleSource {
   const int64_t* labels_ = nullptr;
 };
 
+// The first `count` samples of another source (quick runs and tests on a cut-down set).
+class PrefixSource : public SampleSource {
+ public:
+  PrefixSource(std::shared_ptr<const SampleSource> source, int64_t count);
+  int64_t size() const override { return count_; }
+  int64_t label(int64_t i) const override;
+  int64_t num_classes() const override { return source_->num_classes(); }
+  Image read(int64_t i) const override;
+
+ private:
+  void check_index(int64_t i) const;
+  std::shared_ptr<const SampleSource> source_;
+  int64_t count_;
+};
+
 }  // namespace autost::data

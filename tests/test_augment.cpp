@@ -245,7 +245,7 @@ TEST_CASE("mixup in batch mode: partner B-1-i, lambda from the draw, targets lam
 }
 
 TEST_CASE("cutmix: the partner's box, lambda corrected to the box area; switch_prob picks the kind") {
-  const int B = 2, K = 3, H = 16, W = 12;
+  const int K = 3, H = 16, W = 12;
   MixupOptions o;
   o.mixup_alpha = 0;
   o.cutmix_alpha = 1.0;

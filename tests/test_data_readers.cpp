@@ -15,27 +15,16 @@
 #include "data/cifar.h"
 #include "data/idx.h"
 #include "data/mnist.h"
+#include "tests/temp_dir.h"
 
 using namespace autost;
 using namespace autost::data;
 namespace fs = std::filesystem;
 using Bytes = std::vector<uint8_t>;
 
-namespace {
+using autost::test::TempDir;
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int counter = 0;
-    path = fs::temp_directory_path() / ("autost_data_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string operator/(const std::string& name) const { return (path / name).string(); }
-};
+namespace {
 
 void write_raw(const std::string& p, const Bytes& b) {
   std::ofstream out(p, std::ios::binary);
@@ -104,7 +93,7 @@ void write_mnist_folder(const TempDir& d, bool gz, const Bytes& train_labels, co
 TEST_CASE("IDX round trip: raw and gzip give the same pixels and labels") {
   for (bool gz : {false, true}) {
     CAPTURE(gz);
-    TempDir d;
+    TempDir d("autost_data");
     const Bytes labels = {9, 0, 0, 3, 0, 2, 7};
     write_mnist_folder(d, gz, labels, {1, 2, 3});
     const std::string ext = gz ? ".gz" : "";
@@ -133,7 +122,7 @@ TEST_CASE("IDX round trip: raw and gzip give the same pixels and labels") {
 }
 
 TEST_CASE("IDX: an empty set and a generic rank are read") {
-  TempDir d;
+  TempDir d("autost_data");
   write_raw(d / "empty", idx_bytes(0x08, {0, 28, 28}, {}));
   CHECK(read_idx_images(d / "empty").shape() == Shape{0, 28, 28});
   write_gz(d / "cube.gz", idx_bytes(0x08, {2, 3, 4, 5}, pattern(120, 3)));
@@ -143,7 +132,7 @@ TEST_CASE("IDX: an empty set and a generic rank are read") {
 }
 
 TEST_CASE("IDX: each bad file is rejected naming the file and the check") {
-  TempDir d;
+  TempDir d("autost_data");
   struct Case {
     const char* name;
     Bytes bytes;
@@ -189,7 +178,7 @@ TEST_CASE("IDX: each bad file is rejected naming the file and the check") {
 }
 
 TEST_CASE("IDX: a gzip missing its trailer is an error although gzread returned every byte") {
-  TempDir d;
+  TempDir d("autost_data");
   const std::string good = d / "labels.gz", cut = d / "cut-labels.gz";
   write_gz(good, label_file({1, 2, 3, 4}));
   std::ifstream in(good, std::ios::binary);
@@ -208,7 +197,7 @@ TEST_CASE("IDX: a gzip missing its trailer is an error although gzread returned 
 }
 
 TEST_CASE("IDX: a header promising more than the file can hold is refused before allocating") {
-  TempDir d;
+  TempDir d("autost_data");
   write_raw(d / "huge", idx_bytes(0x08, {1000000, 28, 28}, pattern(784, 1)));
   CHECK_REJECTS([&] { read_idx_images(d / "huge"); }, "huge", "size");
   write_gz(d / "huge.gz", idx_bytes(0x08, {1000000, 28, 28}, pattern(784, 1)));
@@ -216,7 +205,7 @@ TEST_CASE("IDX: a header promising more than the file can hold is refused before
 }
 
 TEST_CASE("MNIST folder: count mismatch and missing files") {
-  TempDir d;
+  TempDir d("autost_data");
   write_mnist_folder(d, true, {1, 2, 3}, {4, 5});
   // Test labels paired with train images: 3 images, 2 labels.
   write_gz(d / "train-labels-idx1-ubyte.gz", label_file({4, 5}));
@@ -269,7 +258,7 @@ const CifarOptions kLoose{false};
 }  // namespace
 
 TEST_CASE("CIFAR-10 round trip: five train batches in order, CHW pixels, names") {
-  TempDir d;
+  TempDir d("autost_data");
   std::vector<Bytes> all_labels;
   for (int f = 1; f <= 5; ++f) {
     std::vector<Bytes> labels = {{uint8_t(f)}, {uint8_t((f * 3) % 10)}};
@@ -301,7 +290,7 @@ TEST_CASE("CIFAR-10 round trip: five train batches in order, CHW pixels, names")
 }
 
 TEST_CASE("CIFAR-100 round trip: fine and coarse labels, names") {
-  TempDir d;
+  TempDir d("autost_data");
   // (coarse, fine): beaver 4 and whale 95 are aquatic mammals (0); worm 99 is coarse 13.
   write_raw(d / "test.bin", cifar_records({{0, 4}, {13, 99}, {0, 95}}, 5));
   Dataset te = load_cifar100(d.path.string(), Split::Test, kLoose);
@@ -326,7 +315,7 @@ TEST_CASE("CIFAR-100 round trip: fine and coarse labels, names") {
 }
 
 TEST_CASE("CIFAR: each bad file is rejected naming the file and the check") {
-  TempDir d;
+  TempDir d("autost_data");
   // CIFAR-10 test file of 2.5 records.
   Bytes part = cifar_records({{1}, {2}, {3}}, 1);
   part.resize(part.size() - 1500);

@@ -263,3 +263,42 @@ TEST_CASE("measure_loader_throughput counts the batches and samples it drained")
   CHECK(two.batches == 2);
   CHECK(two.samples == 8);
 }
+
+TEST_CASE("loader: start_epoch(epoch, first_batch) continues with the batches a full epoch has there") {
+  auto source = indexed_source(23);
+  LoaderOptions o;
+  o.batch_size = 4;
+  o.seed = 11;
+  for (int workers : {0, 2}) {
+    CAPTURE(workers);
+    o.num_workers = workers;
+    Loader loader(source, random_pipeline(), o);
+    std::vector<Batch> full = run_epoch(loader, 2);
+    loader.start_epoch(2, 4);
+    std::vector<Batch> rest;
+    while (auto b = loader.next()) rest.push_back(std::move(*b));
+    REQUIRE(rest.size() == full.size() - 4);
+    for (size_t i = 0; i < rest.size(); ++i) {
+      CHECK(rest[i].index == full[i + 4].index);
+      CHECK(rest[i].samples == full[i + 4].samples);
+      CHECK(rest[i].images.to_vector<float>() == full[i + 4].images.to_vector<float>());
+    }
+    loader.start_epoch(2, loader.num_batches());  // a checkpoint at the epoch's very end
+    CHECK_FALSE(loader.next().has_value());
+    CHECK_THROWS_WITH_AS(loader.start_epoch(2, loader.num_batches() + 1), doctest::Contains("outside the epoch"),
+                         autost::Error);
+  }
+}
+
+TEST_CASE("PrefixSource: the first n samples of a source, nothing past them") {
+  auto source = indexed_source(10);
+  PrefixSource first(source, 4);
+  CHECK(first.size() == 4);
+  CHECK(first.num_classes() == source->num_classes());
+  for (int64_t i = 0; i < 4; ++i) {
+    CHECK(first.label(i) == source->label(i));
+    CHECK(first.read(i).px == source->read(i).px);
+  }
+  CHECK_THROWS_WITH_AS(first.read(4), doctest::Contains("sample 4 outside [0, 4)"), Error);
+  CHECK_THROWS_WITH_AS(PrefixSource(source, 11), doctest::Contains("11 samples asked of a source of 10"), Error);
+}

@@ -14,25 +14,15 @@
 #include "tensor/copy.h"
 #include "tensor/npy.h"
 #include "tests/harness.h"
+#include "tests/temp_dir.h"
 
 using namespace autost;
 using namespace autost::nn;
 namespace fs = std::filesystem;
 
-namespace {
+using autost::test::TempDir;
 
-// A fresh directory per test case, removed afterwards.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int counter = 0;
-    path = fs::temp_directory_path() / ("autost_safetensors_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
+namespace {
 
 std::string read_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -95,7 +85,7 @@ void check_rejected(const std::string& path, const std::string& phrase) {
 }  // namespace
 
 TEST_CASE("safetensors round trip of every dtype, 0-d and empty tensors, and metadata") {
-  TempDir dir;
+  TempDir dir("autost_safetensors");
   const std::string path = dir.file("all.safetensors");
   auto tensors = every_dtype();
   std::map<std::string, std::string> meta = {{"format", "pt"}, {"note", "héllo \"quoted\"\n"}, {"empty", ""}};
@@ -132,7 +122,7 @@ TEST_CASE("safetensors round trip of every dtype, 0-d and empty tensors, and met
 }
 
 TEST_CASE("safetensors writes a standard layout: 8-byte aligned header, contiguous offsets in order") {
-  TempDir dir;
+  TempDir dir("autost_safetensors");
   const std::string path = dir.file("layout.safetensors");
   auto tensors = every_dtype();
   save_safetensors(path, tensors, {{"k", "v"}});
@@ -170,7 +160,7 @@ TEST_CASE("safetensors writes a standard layout: 8-byte aligned header, contiguo
 }
 
 TEST_CASE("safetensors refuses corrupted files with a message naming the file and the problem") {
-  TempDir dir;
+  TempDir dir("autost_safetensors");
   const std::string eight(8, '\x01');  // two F32 ones' worth of bytes (not that the value matters)
   const std::string a2 = R"("a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]})";
   // A valid file to cut short.
@@ -249,7 +239,7 @@ TEST_CASE("safetensors refuses corrupted files with a message naming the file an
 }
 
 TEST_CASE("safetensors save is atomic") {
-  TempDir dir;
+  TempDir dir("autost_safetensors");
   auto small = std::vector<std::pair<std::string, Tensor>>{{"x", ones({2}, kFloat32)}};
   SUBCASE("a missing target directory fails without leaving files") {
     const std::string path = dir.file("missing/sub/x.safetensors");
@@ -312,7 +302,7 @@ TEST_CASE("safetensors reads what tools/convert_pth.py writes from a torch check
 }
 
 TEST_CASE("training checkpoint round trip restores tensors, counters and the RNG stream") {
-  TempDir dir;
+  TempDir dir("autost_safetensors");
   const std::string path = dir.file("ckpt.safetensors");
   NamedTensors model = {{"block.0.attn.q_linear.weight", rand({3, 2})},
                         {"bn.running_mean", zeros({3})},
@@ -361,7 +351,7 @@ TEST_CASE("training checkpoint round trip restores tensors, counters and the RNG
 }
 
 TEST_CASE("training checkpoint errors") {
-  TempDir dir;
+  TempDir dir("autost_safetensors");
   const std::string path = dir.file("c.safetensors");
   NamedTensors model = {{"w", ones({2})}};
   CHECK_THROWS_WITH_AS(save_training_checkpoint(path, {{"optimizer.w", ones({1})}}, {}, {}),
@@ -395,7 +385,7 @@ TEST_CASE("training checkpoint errors") {
 }
 
 TEST_CASE("safetensors: random byte corruptions either load or throw autost::Error, never crash") {
-  TempDir dir;
+  TempDir dir("autost_safetensors");
   const std::string good_path = dir.file("good.safetensors");
   save_safetensors(good_path, every_dtype(), {{"k", "v"}});
   const std::string good = read_bytes(good_path);

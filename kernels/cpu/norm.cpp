@@ -20,29 +20,25 @@ T* ptr(const Tensor& t) {
 int64_t grain_for(int64_t per_item) { return std::max<int64_t>(1, kGrainElementwise / std::max<int64_t>(per_item, 1)); }
 
 // A channel is n runs of s contiguous elements, one run per sample.
+// Mean and biased variance of one channel (n runs of s contiguous elements) in one pass: sums of
+// x - K and (x - K)^2 around K = the channel's first element, which keeps the subtraction in the
+// variance well conditioned (the spread of x around one of its own values, not around zero).
 template <class T>
-double channel_sum(const T* x, const BatchNormGeom& g, int64_t c) {
-  double acc = 0;
+void channel_stats(const T* x, const BatchNormGeom& g, int64_t c, double& mean, double& var) {
+  const double K = static_cast<double>(x[c * g.s]);
+  double s1 = 0, s2 = 0;
   for (int64_t n = 0; n < g.n; ++n) {
     const T* p = x + (n * g.c + c) * g.s;
-#pragma omp simd reduction(+ : acc)
-    for (int64_t s = 0; s < g.s; ++s) acc += static_cast<double>(p[s]);
-  }
-  return acc;
-}
-
-template <class T>
-double channel_sq_dev(const T* x, const BatchNormGeom& g, int64_t c, double mean) {
-  double acc = 0;
-  for (int64_t n = 0; n < g.n; ++n) {
-    const T* p = x + (n * g.c + c) * g.s;
-#pragma omp simd reduction(+ : acc)
+#pragma omp simd reduction(+ : s1, s2)
     for (int64_t s = 0; s < g.s; ++s) {
-      double d = static_cast<double>(p[s]) - mean;
-      acc += d * d;
+      const double d = static_cast<double>(p[s]) - K;
+      s1 += d;
+      s2 += d * d;
     }
   }
-  return acc;
+  const double count = static_cast<double>(g.count()), m1 = s1 / count;
+  mean = K + m1;
+  var = std::max(0.0, s2 / count - m1 * m1);
 }
 
 // The [rows, C] layout (s == 1: BatchNorm1d over token matrices) keeps a channel's values C apart,
@@ -179,8 +175,8 @@ void batch_norm_forward(const Tensor& out, const Tensor& save_mean, const Tensor
       for (int64_t c = c0; c < c1; ++c) {
         double mean, invstd;
         if (training) {
-          mean = channel_sum(xp, g, c) / count;
-          double var = channel_sq_dev(xp, g, c, mean) / count;
+          double var;
+          channel_stats(xp, g, c, mean, var);
           invstd = math::inv_std(var, eps);
           if (rm) {
             double m = rm[c], v = rv[c];
