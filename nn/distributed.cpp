@@ -73,30 +73,35 @@ double layout_digest(const NamedTensors& tensors) {
   return static_cast<double>(h >> 11);
 }
 
-}  // namespace
-
-void broadcast_module(Module& module, ProcessGroup& group, int root) {
-  auto send = [&](const char* what, const std::string& name, const Tensor& t) {
+// Checked up front in one call: with per-tensor checks alone, a rank with fewer tensors would
+// finish while another waits for its extra ones.
+void broadcast_tensors(const char* op, const NamedTensors& tensors, ProcessGroup& group, int root) {
+  const std::vector<double> mine{static_cast<double>(tensors.size()), layout_digest(tensors)};
+  const std::vector<double> ranks = group.allgather(mine);
+  for (int r = 0; r < group.world_size(); ++r)
+    AUTOST_CHECK(ranks[2 * static_cast<size_t>(r)] == mine[0] && ranks[2 * static_cast<size_t>(r) + 1] == mine[1], op,
+                 ": rank ", r, "'s module differs from rank ", group.rank(), "'s (", ranks[2 * static_cast<size_t>(r)],
+                 " vs ", mine[0], " tensors, or different names, dtypes or shapes)");
+  for (const auto& [name, t] : tensors) {
     try {
       group.broadcast(t, root);
     } catch (const Error& e) {
-      throw Error(std::string("broadcast_module: ") + what + " '" + name + "': " + e.what());
+      throw Error(std::string(op) + ": '" + name + "': " + e.what());
     }
-  };
-  const NamedTensors params = module.named_parameters(), buffers = module.named_buffers();
-  // Checked up front in one call: with per-tensor checks alone, a rank with fewer tensors would
-  // finish while another waits for its extra ones.
-  NamedTensors all = params;
+  }
+}
+
+}  // namespace
+
+void broadcast_module(Module& module, ProcessGroup& group, int root) {
+  NamedTensors all = module.named_parameters(), buffers = module.named_buffers();
   all.insert(all.end(), buffers.begin(), buffers.end());
-  const std::vector<double> mine{static_cast<double>(all.size()), layout_digest(all)};
-  const std::vector<double> ranks = group.allgather(mine);
-  for (int r = 0; r < group.world_size(); ++r)
-    AUTOST_CHECK(ranks[2 * static_cast<size_t>(r)] == mine[0] && ranks[2 * static_cast<size_t>(r) + 1] == mine[1],
-                 "broadcast_module: rank ", r, "'s module differs from rank ", group.rank(), "'s (",
-                 ranks[2 * static_cast<size_t>(r)], " vs ", mine[0],
-                 " parameters and buffers, or different names, dtypes or shapes)");
-  for (const auto& [name, p] : params) send("parameter", name, p);
-  for (const auto& [name, b] : buffers) send("buffer", name, b);
+  broadcast_tensors("broadcast_module", all, group, root);
+  module.tensors_rewritten();
+}
+
+void broadcast_buffers(Module& module, ProcessGroup& group, int root) {
+  broadcast_tensors("broadcast_buffers", module.named_buffers(), group, root);
   module.tensors_rewritten();
 }
 
@@ -113,6 +118,21 @@ void allreduce_gradients(const std::vector<Tensor>& params, ProcessGroup& group)
     it->numel += p.numel();
   }
   for (const Bucket& b : buckets) average_bucket(b, group);
+}
+
+void all_ranks_or_none(ProcessGroup& group, const std::function<void()>& fn) {
+  std::string error;
+  try {
+    fn();
+  } catch (const Error& e) {
+    error = e.what();
+  }
+  const std::vector<double> failed = group.allgather({error.empty() ? 0.0 : 1.0});
+  if (!error.empty()) throw Error(error);
+  std::string ranks;
+  for (int r = 0; r < group.world_size(); ++r)
+    if (failed[static_cast<size_t>(r)] != 0) ranks += (ranks.empty() ? "" : ", ") + std::to_string(r);
+  AUTOST_CHECK(ranks.empty(), "rank ", ranks, " failed (see its error); rank ", group.rank(), " stops too");
 }
 
 int convert_sync_batchnorm(Module& module, ProcessGroup& group) {

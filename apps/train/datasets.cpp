@@ -69,7 +69,7 @@ const DatasetInfo& dataset_info(const std::string& name) {
 std::shared_ptr<const data::SampleSource> open_split(const Recipe& r, data::Split split) {
   std::shared_ptr<const data::SampleSource> src = std::make_shared<data::DatasetSource>(load(r, split));
   const int64_t subset = split == data::Split::Train ? r.train_subset : r.test_subset;
-  if (subset > 0 && subset < src->size()) src = std::make_shared<data::PrefixSource>(src, subset);
+  if (subset > 0 && subset < src->size()) src = std::make_shared<data::RangeSource>(src, 0, subset);
   return src;
 }
 

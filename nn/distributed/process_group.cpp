@@ -20,7 +20,7 @@
 namespace autost::nn {
 
 struct ProcessGroup::Impl {
-  int rank = 0, size = 1, local_rank = 0;
+  int rank = 0, size = 1, local_rank = 0, local_size = 1;
   int64_t calls = 0;
 #ifdef AUTOST_WITH_MPI
   MPI_Comm comm = MPI_COMM_NULL;
@@ -247,6 +247,7 @@ ProcessGroup& ProcessGroup::world() {
     MPI_Comm node;
     mpi_check(MPI_Comm_split_type(g.comm, MPI_COMM_TYPE_SHARED, g.rank, MPI_INFO_NULL, &node), "MPI_Comm_split_type");
     mpi_check(MPI_Comm_rank(node, &g.local_rank), "MPI_Comm_rank");
+    mpi_check(MPI_Comm_size(node, &g.local_size), "MPI_Comm_size");
     MPI_Comm_free(&node);
     joined_world().store(&group);
 #endif
@@ -261,6 +262,7 @@ void ProcessGroup::abort_job_if_distributed(int code) {
 int ProcessGroup::rank() const { return impl_->rank; }
 int ProcessGroup::world_size() const { return impl_->size; }
 int ProcessGroup::local_rank() const { return impl_->local_rank; }
+int ProcessGroup::local_world_size() const { return impl_->local_size; }
 int64_t ProcessGroup::collective_calls() const { return impl_->calls; }
 
 void ProcessGroup::allreduce_sum(const Tensor& t) {

@@ -39,7 +39,8 @@ class ProcessGroup {
 
   int rank() const;
   int world_size() const;
-  int local_rank() const;  // rank among the processes on this node: picks the GPU
+  int local_rank() const;        // rank among the processes on this node: picks the GPU
+  int local_world_size() const;  // processes on this node: they share its cores
   bool is_distributed() const { return world_size() > 1; }
 
   // t = sum over ranks of t, in place. float32, float64, int32, int64 or uint8 (bfloat16 on CUDA).

@@ -1,9 +1,5 @@
-// Data-parallel training across processes, run by CTest as `mpirun -np 2 test_ddp_ranks` (any
-// number of ranks >= 2 works). Every test case is collective: all ranks run the same cases in the
-// same order, and checks never stop a case early (CHECK, not REQUIRE), so one rank's failure never
-// leaves the others waiting in a collective. Rank 0 reports; the others print only failures.
-#define DOCTEST_CONFIG_IMPLEMENT
-#include <cstdio>
+// Data-parallel training across processes (nn/distributed.h), run by CTest as
+// `mpirun -np 2 test_ddp_ranks` (any number of ranks >= 2 works; tests/mpi/mpi_main.cpp).
 #include <memory>
 #include <string>
 
@@ -178,6 +174,19 @@ TEST_CASE("broadcast_module gives every rank rank 0's parameters and buffers") {
   CHECK(bn->num_batches_tracked.item<int64_t>() == 4);
 }
 
+TEST_CASE("broadcast_buffers gives every rank rank 0's buffers and leaves the parameters alone") {
+  ProcessGroup& pg = world();
+  const int r = pg.rank();
+  auto model = make_bn_mlp(200 + static_cast<uint64_t>(r)), own = make_bn_mlp(200 + static_cast<uint64_t>(r));
+  auto bn = model->at<BatchNorm1d>(1);
+  bn->running_var.fill_(1.0 + r);
+  bn->num_batches_tracked.fill_(7 + r);
+  broadcast_buffers(*model, pg);
+  CHECK_CLOSE(bn->running_var, ones({6}, kFloat64), 0, 0);
+  CHECK(bn->num_batches_tracked.item<int64_t>() == 7);
+  CHECK_CLOSE(model->at<Linear>(0)->weight, own->at<Linear>(0)->weight, 0, 0);
+}
+
 TEST_CASE("sync_batch_norm on uneven shards equals batch_norm on the whole batch") {
   ProcessGroup& pg = world();
   const int r = pg.rank(), w = pg.world_size();
@@ -277,24 +286,4 @@ TEST_CASE("DDP without SyncBatchNorm: rank r is replica r of averaged-gradient t
   double spread = 0;
   for (size_t c = 0; c < mean.size(); ++c) spread = std::max(spread, std::abs(means[c] - means[mean.size() + c]));
   CHECK(spread > 1e-3);
-}
-
-int main(int argc, char** argv) {
-  if (!ProcessGroup::mpi_built()) {
-    std::printf("test_ddp_ranks: skipped, autost was built without MPI\n");
-    return 77;  // CTest's SKIP_RETURN_CODE
-  }
-  try {
-    ProcessGroup& pg = ProcessGroup::world();
-    if (pg.world_size() < 2) {
-      std::fprintf(stderr, "test_ddp_ranks: run under mpirun with 2 or more ranks; this process is alone\n");
-      return 2;
-    }
-    doctest::Context context(argc, argv);
-    if (pg.rank() != 0) context.setOption("minimal", true);  // one report, not one per rank
-    return context.run();
-  } catch (const Error& e) {
-    std::fprintf(stderr, "test_ddp_ranks: %s\n", e.what());
-    return 2;
-  }
 }
