@@ -38,7 +38,7 @@ struct ProcessGroup::Impl {
 namespace {
 
 // ---- argument descriptions every rank can exchange as fixed-size integers ----
-enum Kind : int64_t { kAllreduce = 1, kBroadcast = 2, kAllgather = 3 };
+enum Kind : int64_t { kAllreduce = 1, kBroadcast = 2, kAllgather = 3, kBarrier = 4 };
 constexpr size_t kMaxDims = 6;
 // kind, root, dtype, device type, ndim, numel, then the first kMaxDims sizes.
 using Signature = std::array<int64_t, 6 + kMaxDims>;
@@ -55,16 +55,22 @@ Signature signature_of(Kind kind, int root, DType dtype, Device device, const Sh
   return s;
 }
 
+// "allreduce_sum(float64 [3, 4] on cpu)", "broadcast(... from rank 0)", "barrier()".
 std::string describe(const Signature& s) {
+  static const char* const names[] = {"?", "allreduce_sum", "broadcast", "allgather", "barrier"};
   std::ostringstream os;
-  os << dtype_name(static_cast<DType>(s[2])) << " [";
-  for (int64_t d = 0; d < s[4]; ++d) {
-    if (d) os << ", ";
-    if (d < static_cast<int64_t>(kMaxDims)) os << s[6 + d];
-    else os << "...";
+  os << names[s[0] >= 1 && s[0] <= 4 ? s[0] : 0] << "(";
+  if (s[0] != kBarrier) {
+    os << dtype_name(static_cast<DType>(s[2])) << " [";
+    for (int64_t d = 0; d < s[4]; ++d) {
+      if (d) os << ", ";
+      if (d < static_cast<int64_t>(kMaxDims)) os << s[6 + d];
+      else os << "...";
+    }
+    os << "] on " << (static_cast<DeviceType>(s[3]) == DeviceType::CUDA ? "cuda" : "cpu");
+    if (s[0] == kBroadcast) os << " from rank " << s[1];
   }
-  os << "] on " << (static_cast<DeviceType>(s[3]) == DeviceType::CUDA ? "cuda" : "cpu");
-  if (s[0] == kBroadcast) os << " from rank " << s[1];
+  os << ")";
   return os.str();
 }
 
@@ -137,16 +143,11 @@ void mpi_allgather_bytes(ProcessGroup::Impl& g, const void* mine, void* all, int
             "MPI_Allgather");
 }
 
-void mpi_barrier(ProcessGroup::Impl& g) {
-  ++g.calls;
-  mpi_check(MPI_Barrier(g.comm), "MPI_Barrier");
-}
 #else
 [[noreturn]] void no_mpi() { AUTOST_FAIL("ProcessGroup: this autost was built without MPI"); }
 void mpi_allreduce_sum(ProcessGroup::Impl&, const Tensor&) { no_mpi(); }
 void mpi_broadcast_bytes(ProcessGroup::Impl&, void*, int64_t, int) { no_mpi(); }
 void mpi_allgather_bytes(ProcessGroup::Impl&, const void*, void*, int64_t) { no_mpi(); }
-void mpi_barrier(ProcessGroup::Impl&) { no_mpi(); }
 #endif
 
 // Every rank's description of the coming collective is compared before it runs (see the header).
@@ -155,7 +156,7 @@ void verify(ProcessGroup::Impl& g, const char* op, const Signature& mine) {
   mpi_allgather_bytes(g, mine.data(), all.data(), sizeof(Signature));
   for (int r = 0; r < g.size; ++r)
     AUTOST_CHECK(all[static_cast<size_t>(r)] == mine, "ProcessGroup::", op, ": ranks disagree: rank ", g.rank,
-                 " passed ", describe(mine), " but rank ", r, " passed ", describe(all[static_cast<size_t>(r)]));
+                 " called ", describe(mine), " but rank ", r, " called ", describe(all[static_cast<size_t>(r)]));
 }
 
 #ifdef AUTOST_WITH_NCCL
@@ -304,7 +305,8 @@ void ProcessGroup::broadcast(const Tensor& t, int root) {
 }
 
 void ProcessGroup::barrier() {
-  if (is_distributed()) mpi_barrier(*impl_);
+  // The description exchange waits for every rank, which is all a barrier does.
+  if (is_distributed()) verify(*impl_, "barrier", signature_of(kBarrier, 0, kUInt8, Device::cpu(), {}));
 }
 
 std::vector<double> ProcessGroup::allgather(const std::vector<double>& values) {

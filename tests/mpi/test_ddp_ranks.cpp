@@ -17,9 +17,7 @@ namespace {
 
 ProcessGroup& world() { return ProcessGroup::world(); }
 
-std::string rank_arg(const char* dtype, int64_t n) {
-  return std::string(dtype) + " [" + std::to_string(n) + "] on cpu";
-}
+std::string allreduce_of(int64_t n) { return "allreduce_sum(float64 [" + std::to_string(n) + "] on cpu)"; }
 
 // ---- the training runs: float64 data, per-rank batch kPerRank, global batch kPerRank * ranks ----
 constexpr int64_t kPerRank = 4, kSteps = 3;
@@ -42,7 +40,9 @@ Tensor global_batch(const Tensor& t, int64_t step, int ranks) {
 }
 
 // Rank r's share of a global batch: rows r, r + ranks, ... (a DistributedSampler-style stride).
-Tensor shard(const Tensor& batch, int rank, int ranks) { return batch.slice(0, rank, batch.size(0), ranks).contiguous(); }
+Tensor shard(const Tensor& batch, int rank, int ranks) {
+  return batch.slice(0, rank, batch.size(0), ranks).contiguous();
+}
 
 enum class Opt { SGD, AdamW };
 
@@ -117,14 +117,20 @@ TEST_CASE("mismatched arguments across ranks are one error on every rank and the
   ProcessGroup& pg = world();
   const int r = pg.rank(), w = pg.world_size(), other = r == 0 ? 1 : 0;
   CHECK_THROWS_WITH_AS(pg.allreduce_sum(zeros({r + 1}, kFloat64)),
-                       ("ProcessGroup::allreduce_sum: ranks disagree: rank " + std::to_string(r) + " passed " +
-                        rank_arg("float64", r + 1) + " but rank " + std::to_string(other) + " passed " +
-                        rank_arg("float64", other + 1))
+                       ("ProcessGroup::allreduce_sum: ranks disagree: rank " + std::to_string(r) + " called " +
+                        allreduce_of(r + 1) + " but rank " + std::to_string(other) + " called " +
+                        allreduce_of(other + 1))
                            .c_str(),
                        Error);
-  CHECK_THROWS_WITH_AS(pg.broadcast(zeros({2}), r), doctest::Contains("ProcessGroup::broadcast: ranks disagree"), Error);
+  CHECK_THROWS_WITH_AS(pg.broadcast(zeros({2}), r), doctest::Contains("ProcessGroup::broadcast: ranks disagree"),
+                       Error);
   CHECK_THROWS_WITH_AS(pg.allgather(std::vector<double>(static_cast<size_t>(r) + 1, 0.0)),
                        doctest::Contains("ProcessGroup::allgather: ranks disagree"), Error);
+  // Different collectives at the same point are caught too.
+  auto different = [&] { r == 0 ? pg.barrier() : pg.allreduce_sum(ones({3}, kFloat64)); };
+  const std::string expected =
+      "but rank " + std::to_string(other) + " called " + (other == 0 ? "barrier()" : allreduce_of(3));
+  CHECK_THROWS_WITH_AS(different(), doctest::Contains(expected.c_str()), Error);
   // Replicas of different models cannot be synchronised.
   auto model = make_bn_mlp(1);
   if (r == 0) model->push_back(std::make_shared<Linear>(3, 2, true, nullptr, kFloat64));

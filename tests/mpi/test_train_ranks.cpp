@@ -138,7 +138,8 @@ TEST_CASE("autost train on N ranks: rank 0 alone writes the run, and the accurac
   for (std::string& a : argv_s) argv.push_back(a.data());
   REQUIRE(apps::eval_main(static_cast<int>(argv.size()), argv.data()) == 0);
   const std::vector<float> logits = read_npy(npy).to_vector<float>();
-  const std::vector<int64_t> labels = data::load_fashion_mnist(data::Split::Test, dir / "fmnist").labels.to_vector<int64_t>();
+  const std::vector<int64_t> labels =
+      data::load_fashion_mnist(data::Split::Test, dir / "fmnist").labels.to_vector<int64_t>();
   int correct = 0;
   double loss = 0;
   for (size_t i = 0; i < static_cast<size_t>(kTest); ++i) {
@@ -185,8 +186,8 @@ TEST_CASE("autost train on N ranks resumes bit for bit, and refuses another rank
     ProcessGroup alone;
     TrainOptions one = quiet(resumed, true);
     one.group = &alone;
-    CHECK(error_of([&] { train(load_run_recipe(resumed), one); })
-              .find("the run was trained on " + std::to_string(pg.world_size()) + " ranks; resume it on as many (1 now)") !=
-          std::string::npos);
+    const std::string expected =
+        "the run was trained on " + std::to_string(pg.world_size()) + " ranks; resume it on as many (1 now)";
+    CHECK(error_of([&] { train(load_run_recipe(resumed), one); }).find(expected) != std::string::npos);
   }
 }
