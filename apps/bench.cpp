@@ -4,10 +4,13 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "apps/args.h"
+#include "apps/bench/data_bench.h"
 #include "apps/bench/kernels_bench.h"
 #include "apps/bench/model_bench.h"
+#include "data/mnist.h"
 #include "spiking/arch.h"
 #include "tensor/error.h"
 
@@ -27,7 +30,12 @@ void usage(FILE* out) {
                "  model        forward and training-step (forward + backward + AdamW) images/s and peak\n"
                "               memory of an architecture (a RETRAIN YAML file or a preset such as\n"
                "               spikformer-4-384); --img/--in-ch/--classes/--T override its input\n"
-               "               (default 32x32x3, 100 classes, T 4; batch 16; 1 warm-up, 5 timed steps)\n");
+               "               (default 32x32x3, 100 classes, T 4; batch 16; 1 warm-up, 5 timed steps)\n"
+               "       autost bench data [--dataset NAME --root DIR] [--samples N] [--reps N] [--quick]\n"
+               "  data         reader throughput: decoded samples/s per reader, events/s for AEDAT/npz decoding\n"
+               "               and framing, the CIFAR10-DVS frame cache; synthetic files unless a dataset is named\n"
+               "  --dataset D  fashion-mnist, mnist, cifar10, cifar100, cifar10-dvs or imagenet (needs --root)\n"
+               "  --samples N  recordings or images read from a real cifar10-dvs / imagenet (default 200)\n");
 }
 
 int parse_reps(const std::string& s) {
@@ -100,6 +108,25 @@ int model_main(int argc, char** argv) {
   return bench::run_model_bench(o);
 }
 
+int data_bench_main(int argc, char** argv) {
+  std::vector<char*> named(argv, argv + argc);
+  char name[] = "bench data";  // for Args' messages: "see autost bench data --help"
+  named[0] = name;
+  const Args args(argc, named.data(), {"--dataset", "--root", "--samples", "--reps"}, {"--quick"});
+  if (args.help()) {
+    usage(stdout);
+    return 0;
+  }
+  bench::DataBenchOptions o;
+  o.dataset = args.get("--dataset", "");
+  if (!o.dataset.empty())
+    o.root = o.dataset == "fashion-mnist" ? args.get("--root", data::kFashionMnistRoot) : args.required("--root");
+  o.samples = args.get_positive_int("--samples", o.samples);
+  if (args.flag("--quick")) o.timing = {1, 3};  // as for kernels
+  o.timing.reps = int(args.get_positive_int("--reps", o.timing.reps));
+  return bench::run_data_bench(o);
+}
+
 }  // namespace
 
 int bench_main(int argc, char** argv) {
@@ -110,7 +137,8 @@ int bench_main(int argc, char** argv) {
   std::string what = argv[1];
   if (what == "kernels") return kernels_main(argc - 1, argv + 1);
   if (what == "model") return model_main(argc - 1, argv + 1);
-  AUTOST_FAIL("unknown benchmark '", what, "' (expected: kernels or model)");
+  if (what == "data") return data_bench_main(argc - 1, argv + 1);
+  AUTOST_FAIL("unknown benchmark '", what, "' (expected: kernels, model or data)");
 }
 
 }  // namespace autost::apps

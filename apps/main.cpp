@@ -9,6 +9,7 @@
 #include "apps/search.h"
 #include "apps/eval.h"
 #include "apps/train.h"
+#include "apps/data_cmd.h"
 #include "nn/distributed/process_group.h"
 #include "tensor/error.h"
 
@@ -18,11 +19,12 @@ void usage(FILE* out) {
   std::fprintf(out,
                "usage: autost <command> [options]\n"
                "commands:\n"
-               "  bench kernels|model [options]                  kernel and model benchmarks\n"
+               "  bench kernels|model [options]                  kernel, model and data-reader benchmarks\n"
                "  count --arch FILE.yaml [--json]                parameters and FLOPs of an architecture\n"
                "  search --space FILE.yaml --out DIR [--json]    AutoST's evolutionary architecture search\n"
                "  train --config FILE.yaml --out DIR [options]   train a model from a recipe (or --resume a run)\n"
                "  eval --arch A --checkpoint F --dataset D       test accuracy of a trained model, logits dump\n"
+               "  data check --dataset NAME --root DIR           validate a dataset, count samples per class\n"
                "run 'autost <command> --help' for a command's options\n");
 }
 
@@ -40,6 +42,7 @@ int main(int argc, char** argv) {
     if (cmd == "search") return autost::apps::search_main(argc - 1, argv + 1);
     if (cmd == "train") return autost::apps::train_main(argc - 1, argv + 1);
     if (cmd == "eval") return autost::apps::eval_main(argc - 1, argv + 1);
+    if (cmd == "data") return autost::apps::data_main(argc - 1, argv + 1);
     std::fprintf(stderr, "autost: unknown command '%s'\n", cmd.c_str());
     usage(stderr);
     return 2;

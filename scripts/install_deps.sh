@@ -3,8 +3,8 @@
 # anywhere else; the CUDA toolkit (nvcc, cuBLAS, cuDNN) is expected at /usr/local/cuda when present
 # and is optional (the CPU build works without it).
 #   scripts/install_deps.sh             build and test dependencies
-#   scripts/install_deps.sh --fixtures  also PyTorch, Pillow and torchvision, to regenerate tests/fixtures
-#                                       from tests/reference
+#   scripts/install_deps.sh --fixtures  also PyTorch, NumPy, Pillow and torchvision, to regenerate
+#                                       tests/fixtures from tests/reference
 set -euo pipefail
 
 packages=(
@@ -16,12 +16,14 @@ packages=(
   zlib1g-dev              # gzipped IDX datasets
   libyaml-cpp-dev         # YAML: architectures, search spaces, recipes
   libstb-dev              # stb_image: JPEG/PNG decoding, PNG plots
+  clang libclang-rt-14-dev libomp-dev  # scripts/fuzz.sh (run by CI): libFuzzer targets need clang, its
+                                       # fuzzer runtime, and clang's OpenMP
   libopenmpi-dev          # MPI: multi-process data-parallel training (nn/distributed*); optional at build time
   openmpi-bin             # mpirun: launches the ranks, and the 2-rank test (tests/mpi/test_ddp_ranks.cpp)
 )
 if [[ "${1:-}" == "--fixtures" ]]; then
-  # python3-pil and python3-torchvision: the reference PIL/torchvision transforms behind
-  # tests/fixtures/transforms (tests/reference/transforms.py).
+  # Pillow and torchvision: the reference transforms behind tests/fixtures/transforms
+  # (tests/reference/transforms.py) and the grayscale/CMYK JPEG fixtures (tests/reference/make_jpeg.py).
   packages+=(python3-torch python3-numpy python3-pil python3-torchvision)
 fi
 

@@ -1,5 +1,5 @@
 #pragma once
-// Whole-file writes that never leave a half-written file: the bytes go to "<path>.tmp.<pid>", are
+// Whole-file writes that never leave a half-written file: the bytes go to "<path>.tmp.<pid>.<n>", are
 // flushed and fsynced, then renamed over path. A failure (disk full, missing folder) is an
 // autost::Error naming path, and any previous file at path is left as it was.
 #include <string>

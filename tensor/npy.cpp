@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <sstream>
 
+#include "tensor/atomic_file.h"
 #include "tensor/copy.h"
 
 namespace autost {
@@ -43,36 +43,24 @@ std::string header_field(const std::string& header, const std::string& key, cons
 
 }  // namespace
 
-Tensor read_npy(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  AUTOST_CHECK(in.good(), path, ": cannot open file");
-  in.seekg(0, std::ios::end);
-  const int64_t file_size = in.tellg();
-  in.seekg(0);
-  char magic[8];
-  in.read(magic, 8);
-  AUTOST_CHECK(in.gcount() == 8 && std::memcmp(magic, "\x93NUMPY", 6) == 0, path, ": not a .npy file (bad magic)");
-  const int major = static_cast<unsigned char>(magic[6]);
-  AUTOST_CHECK(major == 1 || major == 2, path, ": unsupported .npy version ", major);
+NpyHeader parse_npy_header(std::string_view bytes, const std::string& name) {
+  AUTOST_CHECK(bytes.size() >= 10 && std::memcmp(bytes.data(), "\x93NUMPY", 6) == 0, name,
+               ": not a .npy file (bad magic)");
+  const int major = static_cast<unsigned char>(bytes[6]);
+  AUTOST_CHECK(major == 1 || major == 2, name, ": unsupported .npy version ", major);
+  const size_t len_bytes = major == 1 ? 2 : 4;
+  AUTOST_CHECK(bytes.size() >= 8 + len_bytes, name, ": truncated .npy header");
   uint32_t header_len = 0;
-  unsigned char len_bytes[4] = {0, 0, 0, 0};
-  in.read(reinterpret_cast<char*>(len_bytes), major == 1 ? 2 : 4);
-  for (int i = (major == 1 ? 1 : 3); i >= 0; --i) header_len = header_len << 8 | len_bytes[i];
-  const int64_t data_start = (major == 1 ? 10 : 12) + static_cast<int64_t>(header_len);
-  AUTOST_CHECK(in.good() && data_start <= file_size, path, ": truncated .npy header");
-  std::string header(header_len, '\0');
-  in.read(header.data(), header_len);
+  for (size_t i = len_bytes; i-- > 0;) header_len = header_len << 8 | static_cast<unsigned char>(bytes[8 + i]);
+  NpyHeader h;
+  h.data_offset = static_cast<int64_t>(8 + len_bytes) + static_cast<int64_t>(header_len);
+  AUTOST_CHECK(h.data_offset <= static_cast<int64_t>(bytes.size()), name, ": truncated .npy header");
+  const std::string header(bytes.substr(8 + len_bytes, header_len));
 
-  std::string descr = header_field(header, "descr", path);
-  std::string order = header_field(header, "fortran_order", path);
-  AUTOST_CHECK(order.find("False") != std::string::npos, path, ": Fortran-order arrays are not supported");
-  DType dtype = kFloat32;
-  bool known = false;
-  for (const auto& t : kNpyTypes)
-    if (descr == t.descr) dtype = t.dtype, known = true;
-  AUTOST_CHECK(known, path, ": unsupported npy dtype '", descr, "'");
-  Shape shape;
-  std::stringstream dims(header_field(header, "shape", path));
+  h.descr = header_field(header, "descr", name);
+  const std::string order = header_field(header, "fortran_order", name);
+  AUTOST_CHECK(order.find("False") != std::string::npos, name, ": Fortran-order arrays are not supported");
+  std::stringstream dims(header_field(header, "shape", name));
   std::string item;
   while (std::getline(dims, item, ',')) {
     size_t a = item.find_first_not_of(' ');
@@ -80,25 +68,54 @@ Tensor read_npy(const std::string& path) {
     try {
       size_t used = 0;
       long long v = std::stoll(item.substr(a), &used);
-      AUTOST_CHECK(v >= 0, path, ": negative dimension in npy shape");
-      shape.push_back(v);
+      AUTOST_CHECK(v >= 0, name, ": negative dimension in npy shape");
+      h.shape.push_back(v);
     } catch (const std::logic_error&) {
-      AUTOST_FAIL(path, ": malformed npy shape '", item, "'");
+      AUTOST_FAIL(name, ": malformed npy shape '", item, "'");
     }
   }
-  // Check the declared size against the file before allocating: a hostile header must not make us
+  return h;
+}
+
+Tensor parse_npy(std::string_view bytes, const std::string& name) {
+  const NpyHeader h = parse_npy_header(bytes, name);
+  DType dtype = kFloat32;
+  bool known = false;
+  for (const auto& t : kNpyTypes)
+    if (h.descr == t.descr) dtype = t.dtype, known = true;
+  AUTOST_CHECK(known, name, ": unsupported npy dtype '", h.descr, "'");
+  // Check the declared size against the data before allocating: a hostile header must not make us
   // allocate terabytes, nor wrap the byte count to a small number that matches a short file.
   int64_t nbytes = static_cast<int64_t>(itemsize(dtype));
   bool overflow = false;
-  for (int64_t s : shape) overflow = __builtin_mul_overflow(nbytes, s, &nbytes) || overflow;
-  if (std::find(shape.begin(), shape.end(), 0) != shape.end()) overflow = false, nbytes = 0;
-  AUTOST_CHECK(!overflow, path, ": npy shape ", shape, " is too large");
-  AUTOST_CHECK(file_size - data_start == nbytes, path, ": expected ", nbytes, " data bytes for shape ", shape,
-               ", file has ", file_size - data_start);
-  Tensor t = empty(shape, dtype);
-  in.read(static_cast<char*>(t.data_ptr()), static_cast<std::streamsize>(t.nbytes()));
-  AUTOST_CHECK(in.gcount() == static_cast<std::streamsize>(t.nbytes()), path, ": truncated npy data");
+  for (int64_t s : h.shape) overflow = __builtin_mul_overflow(nbytes, s, &nbytes) || overflow;
+  if (std::find(h.shape.begin(), h.shape.end(), 0) != h.shape.end()) overflow = false, nbytes = 0;
+  AUTOST_CHECK(!overflow, name, ": npy shape ", h.shape, " is too large");
+  const int64_t have = static_cast<int64_t>(bytes.size()) - h.data_offset;
+  AUTOST_CHECK(have == nbytes, name, ": expected ", nbytes, " data bytes for shape ", h.shape, ", file has ", have);
+  Tensor t = empty(h.shape, dtype);
+  if (nbytes > 0) std::memcpy(t.data_ptr(), bytes.data() + h.data_offset, static_cast<size_t>(nbytes));
+  if (dtype == kBool) {
+    // A byte other than 0/1 read as bool is undefined behaviour; refuse it here.
+    const auto* b = static_cast<const unsigned char*>(t.data_ptr());
+    AUTOST_CHECK(std::all_of(b, b + nbytes, [](unsigned char v) { return v <= 1; }), name,
+                 ": |b1 data holds a byte other than 0 or 1");
+  }
   return t;
+}
+
+Tensor read_npy(const std::string& path) { return parse_npy(read_file(path), path); }
+
+std::string encode_npy_header(const std::string& descr, const Shape& shape) {
+  std::ostringstream h;
+  h << "{'descr': '" << descr << "', 'fortran_order': False, 'shape': (";
+  for (size_t i = 0; i < shape.size(); ++i) h << shape[i] << (shape.size() == 1 || i + 1 < shape.size() ? ", " : "");
+  h << "), }";
+  std::string header = h.str();
+  header.append((64 - (10 + header.size() + 1) % 64) % 64, ' ');  // pad so data starts 64-byte aligned
+  header.push_back('\n');
+  const uint16_t len = static_cast<uint16_t>(header.size());
+  return std::string("\x93NUMPY\x01\x00", 8) + static_cast<char>(len & 0xff) + static_cast<char>(len >> 8) + header;
 }
 
 void write_npy(const std::string& path, const Tensor& t) {
@@ -107,28 +124,9 @@ void write_npy(const std::string& path, const Tensor& t) {
     if (k.dtype == t.dtype()) descr = k.descr;
   AUTOST_CHECK(descr != nullptr, path, ": cannot write dtype ", dtype_name(t.dtype()), " as npy");
   Tensor c = raw_contiguous(raw_to_device(t, Device::cpu()));
-  std::ostringstream h;
-  h << "{'descr': '" << descr << "', 'fortran_order': False, 'shape': (";
-  for (size_t i = 0; i < c.shape().size(); ++i) h << c.shape()[i] << (c.shape().size() == 1 || i + 1 < c.shape().size() ? ", " : "");
-  h << "), }";
-  std::string header = h.str();
-  size_t total = 10 + header.size() + 1;
-  header.append((64 - total % 64) % 64, ' ');  // pad so data starts 64-byte aligned
-  header.push_back('\n');
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    AUTOST_CHECK(out.good(), path, ": cannot open for writing");
-    out.write("\x93NUMPY\x01\x00", 8);
-    uint16_t len = static_cast<uint16_t>(header.size());
-    char lb[2] = {static_cast<char>(len & 0xff), static_cast<char>(len >> 8)};
-    out.write(lb, 2);
-    out.write(header.data(), static_cast<std::streamsize>(header.size()));
-    out.write(static_cast<const char*>(c.data_ptr()), static_cast<std::streamsize>(c.nbytes()));
-    out.flush();
-    AUTOST_CHECK(out.good(), path, ": write failed");
-  }
-  AUTOST_CHECK(std::rename(tmp.c_str(), path.c_str()) == 0, path, ": cannot rename ", tmp, " into place");
+  std::string bytes = encode_npy_header(descr, c.shape());
+  bytes.append(static_cast<const char*>(c.data_ptr()), c.nbytes());
+  write_file_atomic(path, bytes);
 }
 
 }  // namespace autost
