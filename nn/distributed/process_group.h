@@ -43,7 +43,7 @@ class ProcessGroup {
   int local_world_size() const;  // processes on this node: they share its cores
   bool is_distributed() const { return world_size() > 1; }
 
-  // t = sum over ranks of t, in place. float32, float64, int32, int64 or uint8 (bfloat16 on CUDA).
+  // t = sum over ranks of t, in place. float32, float64, int32, int64 or uint8.
   void allreduce_sum(const Tensor& t);
   // t = root's t on every rank, in place; any dtype.
   void broadcast(const Tensor& t, int root = 0);
