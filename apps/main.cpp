@@ -10,6 +10,7 @@
 #include "apps/eval.h"
 #include "apps/train.h"
 #include "apps/data_cmd.h"
+#include "nn/distributed/process_group.h"
 #include "tensor/error.h"
 
 namespace {
@@ -47,6 +48,8 @@ int main(int argc, char** argv) {
     return 2;
   } catch (const autost::Error& e) {
     std::fprintf(stderr, "autost %s: %s\n", cmd.c_str(), e.what());
+    // Under mpirun one rank's error ends every rank; the others would wait in a collective forever.
+    autost::nn::ProcessGroup::abort_job_if_distributed(2);
     return 2;
   }
 }

@@ -17,13 +17,17 @@ void usage(FILE* out) {
   for (const std::string& k : train::recipe_keys()) keys += (keys.empty() ? "" : ", ") + k;
   std::fprintf(out,
                "usage: autost train --config FILE.yaml [--set key=value ...] --out DIR [--device cpu|cuda] [--resume]\n"
+               "                    [--sync-bn]\n"
                "       autost train --out DIR --resume      continue a run with its own config.yaml\n"
+               "       mpirun -np N autost train ...        data-parallel on N ranks (README: multi-process training)\n"
                "  --config FILE     a recipe (flat YAML, e.g. apps/configs/cifar10.yaml)\n"
                "  --set key=value   override one recipe key (repeatable); the value is YAML (lists: [a, b])\n"
                "  --out DIR         the run folder: config.yaml, metrics.jsonl, last.safetensors,\n"
                "                    best.safetensors, loss.png, accuracy.png; an existing run is not overwritten\n"
                "  --device D        cpu (default), cuda or cuda:N\n"
                "  --resume          continue the run in DIR from its last checkpoint (same recipe required)\n"
+               "  --sync-bn         under mpirun: BatchNorm statistics over all ranks' batches (SyncBatchNorm);\n"
+               "                    batch_size is per rank, rank 0 writes DIR, rank i uses cuda:i of its node\n"
                "recipe keys: %s\n",
                keys.c_str());
 }
@@ -31,7 +35,7 @@ void usage(FILE* out) {
 }  // namespace
 
 int train_main(int argc, char** argv) {
-  Args args(argc, argv, {"--config", "--out", "--device"}, {"--resume"}, {"--set"});
+  Args args(argc, argv, {"--config", "--out", "--device"}, {"--resume", "--sync-bn"}, {"--set"});
   if (args.help()) {
     usage(stdout);
     return 0;
@@ -42,6 +46,7 @@ int train_main(int argc, char** argv) {
   o.out_dir = args.required("--out");
   o.resume = args.flag("--resume");
   o.device = Device::parse(args.get("--device", "cpu"));
+  o.sync_bn = args.flag("--sync-bn");
   AUTOST_CHECK(args.has("--config") || o.resume, "train: --config is required (or --resume to continue a run)");
   train::Recipe recipe =
       args.has("--config") ? train::load_recipe(args.required("--config")) : train::load_run_recipe(o.out_dir);

@@ -41,25 +41,25 @@ Image DatasetSource::read(int64_t i) const {
   return img;
 }
 
-PrefixSource::PrefixSource(std::shared_ptr<const SampleSource> source, int64_t count)
-    : source_(std::move(source)), count_(count) {
-  AUTOST_CHECK(source_ != nullptr, "prefix source: no source");
-  AUTOST_CHECK(count_ >= 0 && count_ <= source_->size(), "prefix source: ", count_, " samples asked of a source of ",
-               source_->size());
+RangeSource::RangeSource(std::shared_ptr<const SampleSource> source, int64_t begin, int64_t count)
+    : source_(std::move(source)), begin_(begin), count_(count) {
+  AUTOST_CHECK(source_ != nullptr, "range source: no source");
+  AUTOST_CHECK(begin_ >= 0 && count_ >= 0 && begin_ + count_ <= source_->size(), "range source: samples [", begin_,
+               ", ", begin_ + count_, ") asked of a source of ", source_->size());
 }
 
-void PrefixSource::check_index(int64_t i) const {
-  AUTOST_CHECK(i >= 0 && i < count_, "prefix source: sample ", i, " outside [0, ", count_, ")");
+void RangeSource::check_index(int64_t i) const {
+  AUTOST_CHECK(i >= 0 && i < count_, "range source: sample ", i, " outside [0, ", count_, ")");
 }
 
-int64_t PrefixSource::label(int64_t i) const {
+int64_t RangeSource::label(int64_t i) const {
   check_index(i);
-  return source_->label(i);
+  return source_->label(begin_ + i);
 }
 
-Image PrefixSource::read(int64_t i) const {
+Image RangeSource::read(int64_t i) const {
   check_index(i);
-  return source_->read(i);
+  return source_->read(begin_ + i);
 }
 
 }  // namespace autost::data

@@ -38,10 +38,11 @@ class DatasetSource : public SampleSource {
   const int64_t* labels_ = nullptr;
 };
 
-// The first `count` samples of another source (quick runs and tests on a cut-down set).
-class PrefixSource : public SampleSource {
+// Samples begin .. begin + count - 1 of another source, renumbered from 0: the first n of a set
+// (quick runs and tests on a cut-down set), or one rank's share of an evaluation set.
+class RangeSource : public SampleSource {
  public:
-  PrefixSource(std::shared_ptr<const SampleSource> source, int64_t count);
+  RangeSource(std::shared_ptr<const SampleSource> source, int64_t begin, int64_t count);
   int64_t size() const override { return count_; }
   int64_t label(int64_t i) const override;
   int64_t num_classes() const override { return source_->num_classes(); }
@@ -50,7 +51,7 @@ class PrefixSource : public SampleSource {
  private:
   void check_index(int64_t i) const;
   std::shared_ptr<const SampleSource> source_;
-  int64_t count_;
+  int64_t begin_, count_;
 };
 
 }  // namespace autost::data

@@ -167,7 +167,7 @@ void Module::load_state_dict(const NamedTensors& state, bool strict) {
     auto it = given.find(name);
     if (it != given.end()) dst.copy_(*it->second);
   }
-  for (auto& [path, m] : named_modules()) m->state_changed();
+  tensors_rewritten();
 }
 
 void Module::train(bool on) {
@@ -197,8 +197,12 @@ Module& Module::to(Device device) {
     for (const Entry& e : m.buffers_)
       if (seen.insert(e.tensor.impl()).second) move_in_place(e.tensor, device);
   });
-  for (auto& [path, m] : named_modules()) m->state_changed();
+  tensors_rewritten();
   return *this;
+}
+
+void Module::tensors_rewritten() {
+  for (auto& [path, m] : named_modules()) m->state_changed();
 }
 
 void Module::zero_grad() {

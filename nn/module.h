@@ -70,6 +70,9 @@ class Module {
   // grad. A CUDA device that cannot be used is an error before anything moves.
   Module& to(Device device);
   void zero_grad();  // every parameter's .grad becomes undefined
+  // Tells every module that its tensors were rewritten in place from outside (loaded, moved,
+  // broadcast from another process), so host-side copies such as BatchNorm's step count follow.
+  void tensors_rewritten();
   int64_t num_parameters() const;
 
  protected:

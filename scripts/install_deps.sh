@@ -19,6 +19,8 @@ packages=(
   dataset-fashion-mnist   # the embedded default dataset: the main job trains on it; tests check it
   clang libclang-rt-14-dev libomp-dev  # scripts/fuzz.sh (run by CI): libFuzzer targets need clang, its
                                        # fuzzer runtime, and clang's OpenMP
+  libopenmpi-dev          # MPI: multi-process data-parallel training (nn/distributed*); optional at build time
+  openmpi-bin             # mpirun: launches the ranks, and the 2-rank test (tests/mpi/test_ddp_ranks.cpp)
 )
 if [[ "${1:-}" == "--fixtures" ]]; then
   # Pillow and torchvision: the reference transforms behind tests/fixtures/transforms

@@ -290,15 +290,20 @@ TEST_CASE("loader: start_epoch(epoch, first_batch) continues with the batches a 
   }
 }
 
-TEST_CASE("PrefixSource: the first n samples of a source, nothing past them") {
+TEST_CASE("RangeSource: samples begin .. begin + n - 1 of a source, renumbered, nothing outside them") {
   auto source = indexed_source(10);
-  PrefixSource first(source, 4);
-  CHECK(first.size() == 4);
-  CHECK(first.num_classes() == source->num_classes());
-  for (int64_t i = 0; i < 4; ++i) {
-    CHECK(first.label(i) == source->label(i));
-    CHECK(first.read(i).px == source->read(i).px);
+  for (int64_t begin : {0, 3}) {
+    RangeSource part(source, begin, 4);
+    CHECK(part.size() == 4);
+    CHECK(part.num_classes() == source->num_classes());
+    for (int64_t i = 0; i < 4; ++i) {
+      CHECK(part.label(i) == source->label(begin + i));
+      CHECK(part.read(i).px == source->read(begin + i).px);
+    }
+    CHECK_THROWS_WITH_AS(part.read(4), doctest::Contains("sample 4 outside [0, 4)"), Error);
+    CHECK_THROWS_WITH_AS(part.label(-1), doctest::Contains("sample -1 outside [0, 4)"), Error);
   }
-  CHECK_THROWS_WITH_AS(first.read(4), doctest::Contains("sample 4 outside [0, 4)"), Error);
-  CHECK_THROWS_WITH_AS(PrefixSource(source, 11), doctest::Contains("11 samples asked of a source of 10"), Error);
+  CHECK(RangeSource(source, 10, 0).size() == 0);
+  CHECK_THROWS_WITH_AS(RangeSource(source, 0, 11), "range source: samples [0, 11) asked of a source of 10", Error);
+  CHECK_THROWS_WITH_AS(RangeSource(source, 7, 4), "range source: samples [7, 11) asked of a source of 10", Error);
 }

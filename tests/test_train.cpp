@@ -1,5 +1,5 @@
-// `autost train` and `autost eval` as library calls on a tiny synthetic Fashion-MNIST (IDX files
-// written here; the installed set is not needed): recipe parsing and every error, --set overrides,
+// `autost train` and `autost eval` as library calls on a tiny synthetic Fashion-MNIST
+// (tests/train_fixture.h; the installed set is not needed): recipe parsing and every error, --set overrides,
 // a run writing every file, refusals (overwrite, resume without a run, a changed recipe), resuming
 // bit for bit (mid-epoch, in a new process; and at an epoch end after a kill between the metrics
 // line and the checkpoint), eval's logits dump, and the plot and progress helpers.
@@ -20,113 +20,14 @@
 #include "spiking/model.h"
 #include "tensor/atomic_file.h"
 #include "tensor/npy.h"
-#include "tests/harness.h"
-#include "tests/temp_dir.h"
+#include "tests/train_fixture.h"
 
 using namespace autost;
 using namespace autost::apps::train;
-using autost::test::TempDir;
+using namespace autost::test;
 namespace fs = std::filesystem;
 
 namespace {
-
-constexpr int kTrain = 48, kTest = 20, kSide = 28;
-
-void write_file(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  REQUIRE(out.good());
-}
-
-std::string be32(uint32_t v) {
-  return {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8), static_cast<char>(v)};
-}
-
-// Raw (not gzipped) IDX files: class k is a bright horizontal band at rows 2k..2k+4 over a
-// pseudo-random background, so there is something to learn.
-void write_split(const std::string& root, const std::string& prefix, int n, uint32_t seed) {
-  std::string images = std::string("\0\0\x08\x03", 4) + be32(n) + be32(kSide) + be32(kSide);
-  std::string labels = std::string("\0\0\x08\x01", 4) + be32(n);
-  uint32_t state = seed;
-  for (int i = 0; i < n; ++i) {
-    const int label = (i * 7 + static_cast<int>(seed)) % 10;
-    labels += static_cast<char>(label);
-    for (int y = 0; y < kSide; ++y)
-      for (int x = 0; x < kSide; ++x) {
-        state = state * 1664525u + 1013904223u;
-        const int noise = static_cast<int>(state >> 26);  // 0..63
-        const bool band = y >= 2 * label && y < 2 * label + 5;
-        images += static_cast<char>(band ? 180 + noise : noise);
-      }
-  }
-  write_file(root + "/" + prefix + "-images-idx3-ubyte", images);
-  write_file(root + "/" + prefix + "-labels-idx1-ubyte", labels);
-}
-
-// A data folder, a tiny architecture (AutoST D 16, depth 1, 2 heads) and a recipe using them.
-struct Fixture {
-  TempDir dir{"autost_train"};
-  std::string data, recipe_path;
-  Fixture() {
-    data = dir / "fmnist";
-    fs::create_directories(data);
-    write_split(data, "train", kTrain, 3);
-    write_split(data, "t10k", kTest, 4);
-    write_file(dir / "tiny.yaml", "RETRAIN:\n  DEPTH: 1\n  EMBED_DIM: 16\n  MLP_RATIO: [4]\n  NUM_HEADS: [2]\n");
-    recipe_path = dir / "recipe.yaml";
-    write_file(recipe_path, recipe_text());
-  }
-  // Mixup, RandAugment, flips and erasing on: every random stream is exercised by resuming.
-  std::string recipe_text() const {
-    return "arch: tiny.yaml\ndataset: fashion-mnist\nroot: fmnist\nepochs: 2\nwarmup_epochs: 1\nwarmup_lr: 1e-4\n"
-           "lr: 5e-3\nmin_lr: 1e-4\nweight_decay: 0.01\nbatch_size: 16\nval_batch_size: 8\nT: 2\nseed: 7\n"
-           "workers: 1\nsmoothing: 0.1\nmixup: 0.5\nmixup_prob: 1.0\naa: rand-m9-n1-mstd0.4-inc1\n"
-           "reprob: 0.25\nhflip: true\nthreads: 1\n";
-  }
-  Recipe recipe() const { return load_recipe(recipe_path); }
-  std::string out(const std::string& name) const { return dir / name; }
-};
-
-TrainOptions quiet(const std::string& out, bool resume = false) {
-  TrainOptions o;
-  o.out_dir = out;
-  o.resume = resume;
-  o.progress = false;
-  o.print_epochs = false;
-  return o;
-}
-
-// The fields of a metrics line that a seeded CPU run determines (not timings or memory).
-std::vector<std::string> deterministic(const std::vector<Json>& lines) {
-  std::vector<std::string> v;
-  for (Json l : lines) {
-    l.erase("images_per_s");
-    l.erase("seconds");
-    l.erase("peak_memory_bytes");
-    v.push_back(l.dump());
-  }
-  return v;
-}
-
-void check_same_tensors(const std::string& a, const std::string& b) {
-  const auto ta = nn::load_safetensors(a).tensors, tb = nn::load_safetensors(b).tensors;
-  REQUIRE(ta.size() == tb.size());
-  for (size_t i = 0; i < ta.size(); ++i) {
-    INFO(ta[i].first);
-    CHECK(ta[i].first == tb[i].first);
-    CHECK(ta[i].second.to_vector<double>() == tb[i].second.to_vector<double>());  // exact
-  }
-}
-
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 // The resumed half of the cross-process test runs in a child process: this program re-executes
 // itself with AUTOST_TRAIN_RESUME_DIR set, and this hook runs the resume and exits.
@@ -184,7 +85,7 @@ TEST_CASE("recipe: every bad input is one error naming the file and the key") {
   struct Case {
     std::string text, phrase;
   };
-  const std::string base = f.recipe_text();
+  const std::string base = tiny_recipe_text();
   const std::vector<Case> parse_cases = {
       {base + "learning_rate: 1\n", "recipe.yaml: unknown key 'learning_rate'"},
       {base + "cooldown_epochs: many\n", "recipe.yaml: cooldown_epochs wants an integer, got 'many'"},

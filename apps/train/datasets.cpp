@@ -91,7 +91,7 @@ std::shared_ptr<const data::SampleSource> open_split(const Recipe& r, data::Spli
   AUTOST_CHECK(src->num_classes() <= classes, r.root, ": ", src->num_classes(), " classes, more than the ", classes,
                " of ", r.dataset);
   const int64_t subset = split == data::Split::Train ? r.train_subset : r.test_subset;
-  if (subset > 0 && subset < src->size()) src = std::make_shared<data::PrefixSource>(src, subset);
+  if (subset > 0 && subset < src->size()) src = std::make_shared<data::RangeSource>(src, 0, subset);
   return src;
 }
 

@@ -7,6 +7,17 @@
 #include "nn/metrics.h"
 
 namespace autost::apps::train {
+namespace {
+
+void set_averages(EvalResult& r) {
+  if (r.samples == 0) return;
+  const double n = static_cast<double>(r.samples);
+  r.loss = r.loss_sum / n;
+  r.top1 = 100.0 * static_cast<double>(r.correct1) / n;
+  r.top5 = 100.0 * static_cast<double>(r.correct5) / n;
+}
+
+}  // namespace
 
 EvalResult evaluate(spiking::SpikingModel& model, data::Loader& loader, const Device& device, bool keep_logits,
                     int64_t epoch) {
@@ -14,17 +25,15 @@ EvalResult evaluate(spiking::SpikingModel& model, data::Loader& loader, const De
   const bool was_training = model.is_training();
   model.eval();
   EvalResult r;
-  double loss_sum = 0;
-  int64_t correct1 = 0, correct5 = 0;
   std::vector<Tensor> kept;
   loader.start_epoch(epoch);
   while (std::optional<data::Batch> b = loader.next()) {
     const Tensor labels = b->labels.to(device);
     const Tensor logits = model(b->images.to(device));
     const int64_t n = labels.numel();
-    loss_sum += cross_entropy(logits, labels).item() * static_cast<double>(n);
-    correct1 += nn::topk_correct(logits, labels, 1);
-    correct5 += nn::topk_correct(logits, labels, 5);
+    r.loss_sum += cross_entropy(logits, labels).item() * static_cast<double>(n);
+    r.correct1 += nn::topk_correct(logits, labels, 1);
+    r.correct5 += nn::topk_correct(logits, labels, 5);
     const auto rates = model.firing_rates();
     for (size_t i = 0; i < rates.size(); ++i) {
       if (i == r.firing_rates.size()) r.firing_rates.emplace_back(rates[i].first, 0.0);
@@ -33,16 +42,36 @@ EvalResult evaluate(spiking::SpikingModel& model, data::Loader& loader, const De
     if (keep_logits) kept.push_back(logits.to(Device::cpu()).to(kFloat32));
     r.samples += n;
   }
-  if (r.samples > 0) {
-    const double n = static_cast<double>(r.samples);
-    r.loss = loss_sum / n;
-    r.top1 = 100.0 * static_cast<double>(correct1) / n;
-    r.top5 = 100.0 * static_cast<double>(correct5) / n;
-    for (auto& fr : r.firing_rates) fr.second /= n;
-  }
+  set_averages(r);
+  for (auto& fr : r.firing_rates) fr.second /= static_cast<double>(std::max<int64_t>(r.samples, 1));
   if (keep_logits && !kept.empty()) r.logits = cat(kept, 0);
   model.train(was_training);
   return r;
+}
+
+EvalResult combine_over_ranks(const EvalResult& mine, const std::vector<std::string>& layers,
+                              nn::ProcessGroup& group) {
+  if (!group.is_distributed()) return mine;
+  const double n = static_cast<double>(mine.samples);
+  std::vector<double> sums = {n, static_cast<double>(mine.correct1), static_cast<double>(mine.correct5),
+                              mine.loss_sum};
+  for (const std::string& layer : layers) {
+    auto it = std::find_if(mine.firing_rates.begin(), mine.firing_rates.end(),
+                           [&](const auto& fr) { return fr.first == layer; });
+    sums.push_back(it != mine.firing_rates.end() && mine.samples > 0 ? it->second * n : 0.0);
+  }
+  Tensor t = from_vector(sums, {static_cast<int64_t>(sums.size())}, kFloat64);
+  group.allreduce_sum(t);
+  sums = t.to_vector<double>();
+  EvalResult all;
+  all.samples = static_cast<int64_t>(sums[0]);
+  all.correct1 = static_cast<int64_t>(sums[1]);
+  all.correct5 = static_cast<int64_t>(sums[2]);
+  all.loss_sum = sums[3];
+  set_averages(all);
+  for (size_t i = 0; i < layers.size(); ++i)
+    all.firing_rates.emplace_back(layers[i], sums[4 + i] / static_cast<double>(std::max<int64_t>(all.samples, 1)));
+  return all;
 }
 
 }  // namespace autost::apps::train

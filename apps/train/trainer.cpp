@@ -16,6 +16,7 @@
 #include "autograd/grad_mode.h"
 #include "autograd/ops.h"
 #include "nn/checkpoint.h"
+#include "nn/distributed.h"
 #include "nn/optim/adamw.h"
 #include "nn/optim/clip.h"
 #include "nn/optim/param_groups.h"
@@ -99,7 +100,20 @@ struct Position {
   int64_t best_epoch = -1;
 };
 
-void save_checkpoint(const RunFolder& run, spiking::SpikingModel& model, nn::Optimizer& opt, const Position& p) {
+// How the run is spread over ranks; a resume must match (the shards and the statistics depend on it).
+struct Parallelism {
+  int world_size = 1;
+  bool sync_bn = false;
+};
+
+double parse_optional(const std::map<std::string, std::string>& extra, const std::string& key, double fallback,
+                      const std::string& path) {
+  return extra.count(key) ? parse_exact(extra, key, path) : fallback;
+}
+
+// `p` holds the loss sums of all ranks (global_position).
+void save_checkpoint(const RunFolder& run, spiking::SpikingModel& model, nn::Optimizer& opt, const Position& p,
+                     const Parallelism& par) {
   nn::TrainingState s;
   s.epoch = p.epoch;
   s.step = p.step;
@@ -109,13 +123,23 @@ void save_checkpoint(const RunFolder& run, spiking::SpikingModel& model, nn::Opt
              {"loss_sum", exact(p.loss_sum)},
              {"loss_samples", std::to_string(p.loss_samples)},
              {"best_top1", exact(p.best_top1)},
-             {"best_epoch", std::to_string(p.best_epoch)}};
+             {"best_epoch", std::to_string(p.best_epoch)},
+             {"world_size", std::to_string(par.world_size)},
+             {"sync_bn", par.sync_bn ? "1" : "0"}};
   nn::save_training_checkpoint(run.last_path(), model.state_dict(), opt.state_tensors(), s);
 }
 
-Position load_checkpoint(const RunFolder& run, spiking::SpikingModel& model, nn::Optimizer& opt) {
+// Every rank loads the same checkpoint; the epoch's running loss sums (all ranks') go to rank 0.
+Position load_checkpoint(const RunFolder& run, spiking::SpikingModel& model, nn::Optimizer& opt, const Parallelism& par,
+                         int rank) {
   const std::string path = run.last_path();
   nn::TrainingCheckpoint ck = nn::load_training_checkpoint(path);
+  const double world = parse_optional(ck.state.extra, "world_size", 1, path);
+  AUTOST_CHECK(world == par.world_size, path, ": the run was trained on ", world, " ranks; resume it on as many (",
+               par.world_size, " now)");
+  const bool sync = parse_optional(ck.state.extra, "sync_bn", 0, path) != 0;
+  AUTOST_CHECK(sync == par.sync_bn, path, ": the run was trained ", sync ? "with" : "without",
+               " --sync-bn; resume it the same way");
   model.load_state_dict(ck.model);
   opt.load_state_tensors(ck.optimizer);
   nn::restore_default_rng(ck.state);
@@ -127,7 +151,32 @@ Position load_checkpoint(const RunFolder& run, spiking::SpikingModel& model, nn:
   p.loss_samples = static_cast<int64_t>(parse_exact(ck.state.extra, "loss_samples", path));
   p.best_top1 = parse_exact(ck.state.extra, "best_top1", path);
   p.best_epoch = static_cast<int64_t>(parse_exact(ck.state.extra, "best_epoch", path));
+  if (rank != 0) {
+    p.loss_sum = 0;
+    p.loss_samples = 0;
+  }
   return p;
+}
+
+// A few numbers summed over the ranks (loss sums, sample counts); themselves in one process.
+std::vector<double> sum_over_ranks(std::vector<double> v, nn::ProcessGroup& group) {
+  if (!group.is_distributed()) return v;
+  Tensor t = from_vector(v, {static_cast<int64_t>(v.size())}, kFloat64);
+  group.allreduce_sum(t);
+  return t.to_vector<double>();
+}
+
+// The position with the running loss sums of all ranks, as a checkpoint records it.
+Position global_position(Position p, nn::ProcessGroup& group) {
+  const std::vector<double> sums = sum_over_ranks({p.loss_sum, static_cast<double>(p.loss_samples)}, group);
+  p.loss_sum = sums[0];
+  p.loss_samples = static_cast<int64_t>(sums[1]);
+  return p;
+}
+
+// One GPU per rank: rank i of a node takes the i-th device from the one asked for.
+Device rank_device(Device asked, const nn::ProcessGroup& group) {
+  return asked.is_cuda() && group.is_distributed() ? Device::cuda(asked.index + group.local_rank()) : asked;
 }
 
 }  // namespace
@@ -138,58 +187,83 @@ Recipe load_run_recipe(const std::string& out_dir) {
 }
 
 TrainResult train(const Recipe& recipe_in, const TrainOptions& o) {
+  nn::ProcessGroup& pg = o.group ? *o.group : nn::ProcessGroup::world();
+  const bool lead = pg.rank() == 0;  // writes the run folder and prints
+  const Parallelism par{pg.world_size(), o.sync_bn};
   const Recipe r = resolve_recipe(recipe_in);
   const spiking::ArchConfig arch = recipe_arch(r);
   const std::string config = recipe_to_yaml(r);
+  const Device device = rank_device(o.device, pg);
   RunFolder run(o.out_dir);
-  if (o.resume) run.check_resume(config);
-  else run.check_new();
-  check_device_usable(o.device);
-  omp_set_num_threads(r.threads > 0 ? static_cast<int>(r.threads) : omp_get_num_procs());
+  // The ranks of a node share its cores.
+  omp_set_num_threads(r.threads > 0 ? static_cast<int>(r.threads)
+                                    : std::max(1, omp_get_num_procs() / pg.local_world_size()));
 
-  // The data before the run folder: a missing dataset leaves no half-started run behind.
-  auto train_source = open_split(r, data::Split::Train);
-  auto test_source = open_split(r, data::Split::Test);
-  data::LoaderOptions lo;
-  lo.batch_size = r.batch_size;
-  lo.shuffle = true;
-  lo.drop_last = true;  // timm's training loader
-  lo.num_workers = static_cast<int>(r.workers);
-  lo.prefetch_batches = std::max(4, 2 * lo.num_workers);
-  lo.seed = static_cast<uint64_t>(r.seed);
-  data::Loader train_loader(train_source, train_pipeline(r), lo);
-  AUTOST_CHECK(train_loader.num_batches() > 0, r.source, ": the training set's ", train_source->size(),
-               " samples make no full batch of batch_size ", r.batch_size);
-  data::LoaderOptions eo = lo;
-  eo.batch_size = r.val_batch_size;
-  eo.shuffle = false;
-  eo.drop_last = false;
-  data::Loader test_loader(test_source, eval_pipeline(r), eo);
-  if (!o.resume) run.start(config);
+  // The data before the run folder: a missing dataset leaves no half-started run behind. A step
+  // that fails on one rank stops all of them (all_ranks_or_none), so none waits for it.
+  std::shared_ptr<const data::SampleSource> train_source, test_source;
+  std::unique_ptr<data::Loader> train_loader, test_loader;
+  nn::all_ranks_or_none(pg, [&] {
+    if (o.resume) run.check_resume(config);
+    else if (lead) run.check_new();
+    check_device_usable(device);
+    train_source = open_split(r, data::Split::Train);
+    test_source = open_split(r, data::Split::Test);
+    data::LoaderOptions lo;
+    lo.batch_size = r.batch_size;
+    lo.shuffle = true;
+    lo.drop_last = true;  // timm's training loader
+    lo.num_workers = static_cast<int>(r.workers);
+    lo.prefetch_batches = std::max(4, 2 * lo.num_workers);
+    lo.seed = static_cast<uint64_t>(r.seed);
+    data::LoaderOptions eo = lo;
+    lo.rank = pg.rank();
+    lo.world_size = pg.world_size();
+    train_loader = std::make_unique<data::Loader>(train_source, train_pipeline(r), lo);
+    AUTOST_CHECK(train_loader->num_batches() > 0, r.source, ": the training set's ", train_source->size(),
+                 " samples make no full batch of batch_size ", r.batch_size, " on each of ", pg.world_size(),
+                 " rank(s)");
+    // Each rank evaluates a contiguous share, without the repeats a sharded loader pads with.
+    const int64_t nt = test_source->size(), begin = nt * pg.rank() / pg.world_size(),
+                  end = nt * (pg.rank() + 1) / pg.world_size();
+    eo.batch_size = r.val_batch_size;
+    eo.shuffle = false;
+    eo.drop_last = false;
+    test_loader = std::make_unique<data::Loader>(std::make_shared<data::RangeSource>(test_source, begin, end - begin),
+                                                 eval_pipeline(r), eo);
+  });
 
   manual_seed(static_cast<uint64_t>(r.seed));
   Generator init(static_cast<uint64_t>(r.seed));
-  std::shared_ptr<spiking::SpikingModel> model = spiking::build_model(arch, &init);
-  model->to(o.device);
-  std::unique_ptr<nn::Optimizer> opt = make_optimizer(r, *model);
+  std::shared_ptr<spiking::SpikingModel> model;
+  std::unique_ptr<nn::Optimizer> opt;
+  Position pos;
+  std::vector<Json> metrics;
+  nn::all_ranks_or_none(pg, [&] {
+    if (!o.resume && lead) run.start(config);
+    model = spiking::build_model(arch, &init);
+    model->to(device);
+    if (o.sync_bn) nn::convert_sync_batchnorm(*model, pg);
+    opt = make_optimizer(r, *model);
+    if (o.resume && run.has_checkpoint()) {
+      pos = load_checkpoint(run, *model, *opt, par, pg.rank());
+      if (lead) {
+        for (Json& line : run.read_metrics())
+          if (line["epoch"].get<int64_t>() < pos.epoch) metrics.push_back(std::move(line));
+        run.write_metrics(metrics);
+      }
+    } else if (o.resume && lead) {
+      run.write_metrics({});  // killed before the first checkpoint: start over
+    }
+  });
+  nn::broadcast_module(*model, pg);  // the same seed made the same model; this guarantees it
   nn::CosineLR schedule(*opt, {r.epochs, r.min_lr, r.warmup_epochs, r.warmup_lr});
   const std::vector<Tensor> params = model->parameters();
 
-  Position pos;
-  std::vector<Json> metrics;
-  if (o.resume && run.has_checkpoint()) {
-    pos = load_checkpoint(run, *model, *opt);
-    for (Json& line : run.read_metrics())
-      if (line["epoch"].get<int64_t>() < pos.epoch) metrics.push_back(std::move(line));
-    run.write_metrics(metrics);
-  } else if (o.resume) {
-    run.write_metrics({});  // killed before the first checkpoint: start over
-  }
-
   const int64_t total_epochs = r.epochs + r.cooldown_epochs;
-  const int64_t nb = train_loader.num_batches();
+  const int64_t nb = train_loader->num_batches();
   const bool mixing = uses_mixing(r);
-  Progress progress(o.progress);
+  Progress progress(o.progress && lead);
   TrainResult result;
   int64_t steps_this_call = 0;
   auto finish_result = [&](bool finished) {
@@ -205,21 +279,22 @@ TrainResult train(const Recipe& recipe_in, const TrainOptions& o) {
     const auto epoch_start = Clock::now();
     schedule.step(epoch);
     model->train();
-    reset_peak_memory(o.device);
+    reset_peak_memory(device);
     const int64_t first_batch = pos.batch;
-    train_loader.start_epoch(epoch, first_batch);
+    train_loader->start_epoch(epoch, first_batch);
     progress.start("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(total_epochs), nb, first_batch);
     // The running loss stays on the device: reading it back is a sync, done only when shown.
-    Tensor loss_sum = scalar_tensor(pos.loss_sum, TensorOptions(kFloat64).device(o.device));
+    Tensor loss_sum = scalar_tensor(pos.loss_sum, TensorOptions(kFloat64).device(device));
     Tensor last_loss;
     int64_t images = 0;
-    while (std::optional<data::Batch> b = train_loader.next()) {
-      const Tensor x = b->images.to(o.device);
+    while (std::optional<data::Batch> b = train_loader->next()) {
+      const Tensor x = b->images.to(device);
       const int64_t n = b->labels.numel();
-      Tensor loss = mixing ? soft_cross_entropy((*model)(x), b->targets.to(o.device))
-                           : cross_entropy((*model)(x), b->labels.to(o.device), r.smoothing);
+      Tensor loss = mixing ? soft_cross_entropy((*model)(x), b->targets.to(device))
+                           : cross_entropy((*model)(x), b->labels.to(device), r.smoothing);
       opt->zero_grad(/*set_to_none=*/true);
       loss.backward();
+      nn::allreduce_gradients(params, pg);  // the mean over ranks: every rank takes the same step
       if (r.clip_grad > 0) nn::clip_grad_norm_(params, r.clip_grad);
       opt->step();
       {
@@ -232,10 +307,12 @@ TrainResult train(const Recipe& recipe_in, const TrainOptions& o) {
       ++pos.batch;
       ++pos.step;
       ++steps_this_call;
-      if (progress.due(pos.batch)) progress.update(pos.batch, images, last_loss.item());
+      // Every rank steps through as many images as rank 0, which alone shows progress.
+      if (progress.due(pos.batch)) progress.update(pos.batch, images * pg.world_size(), last_loss.item());
       if (r.checkpoint_every > 0 && pos.step % r.checkpoint_every == 0 && pos.batch < nb) {
         pos.loss_sum = loss_sum.item();
-        save_checkpoint(run, *model, *opt, pos);
+        const Position all = global_position(pos, pg);
+        if (lead) save_checkpoint(run, *model, *opt, all, par);
       }
       if (o.stop_after_steps >= 0 && steps_this_call >= o.stop_after_steps) {
         progress.finish();
@@ -244,7 +321,9 @@ TrainResult train(const Recipe& recipe_in, const TrainOptions& o) {
     }
     progress.finish();
     const double train_seconds = seconds_since(epoch_start);
-    const double train_loss = pos.loss_samples > 0 ? loss_sum.item() / static_cast<double>(pos.loss_samples) : NAN;
+    const std::vector<double> totals =
+        sum_over_ranks({loss_sum.item(), static_cast<double>(pos.loss_samples), static_cast<double>(images)}, pg);
+    const double train_loss = totals[1] > 0 ? totals[0] / totals[1] : NAN;
 
     Json line;
     line["epoch"] = epoch;
@@ -253,7 +332,10 @@ TrainResult train(const Recipe& recipe_in, const TrainOptions& o) {
     std::vector<std::pair<std::string, double>> rates;
     bool improved = false;
     if (eval_now) {
-      EvalResult ev = evaluate(*model, test_loader, o.device, false, epoch);
+      nn::broadcast_buffers(*model, pg);  // every rank evaluates the model rank 0 saves
+      std::vector<std::string> layers;
+      for (const auto& [name, rate] : model->firing_rates()) layers.push_back(name);
+      EvalResult ev = combine_over_ranks(evaluate(*model, *test_loader, device, false, epoch), layers, pg);
       line["test_top1"] = ev.top1;
       line["test_top5"] = ev.top5;
       line["test_loss"] = json_number(ev.loss);
@@ -270,24 +352,26 @@ TrainResult train(const Recipe& recipe_in, const TrainOptions& o) {
       rates = model->firing_rates();  // the epoch's last training batch
     }
     line["lr"] = opt->lr(0);
-    line["images_per_s"] = train_seconds > 0 ? static_cast<double>(images) / train_seconds : 0.0;
+    line["images_per_s"] = train_seconds > 0 ? totals[2] / train_seconds : 0.0;  // all ranks' images
     line["seconds"] = seconds_since(epoch_start);
-    line["peak_memory_bytes"] = memory_stats(o.device).peak_bytes;
+    line["peak_memory_bytes"] = memory_stats(device).peak_bytes;
     line["firing_rates"] = rates_json(rates);
 
-    if (improved)
-      nn::save_safetensors(run.best_path(), model->state_dict(),
-                           {{"epoch", std::to_string(epoch)}, {"test_top1", exact(pos.best_top1)}});
-    metrics.push_back(line);
-    run.write_metrics(metrics);
-    write_plots(run, metrics);
     pos.epoch = epoch + 1;
     pos.batch = 0;
     pos.loss_sum = 0;
     pos.loss_samples = 0;
-    save_checkpoint(run, *model, *opt, pos);
+    if (lead) {
+      if (improved)
+        nn::save_safetensors(run.best_path(), model->state_dict(),
+                             {{"epoch", std::to_string(epoch)}, {"test_top1", exact(pos.best_top1)}});
+      metrics.push_back(line);
+      run.write_metrics(metrics);
+      write_plots(run, metrics);
+      save_checkpoint(run, *model, *opt, pos, par);
+    }
 
-    if (o.print_epochs) {
+    if (o.print_epochs && lead) {
       std::printf("epoch %lld/%lld  train_loss %.4f", static_cast<long long>(epoch + 1),
                   static_cast<long long>(total_epochs), train_loss);
       if (eval_now)
@@ -298,7 +382,7 @@ TrainResult train(const Recipe& recipe_in, const TrainOptions& o) {
       std::fflush(stdout);
     }
   }
-  if (o.print_epochs) {
+  if (o.print_epochs && lead) {
     std::printf("best test top-1 %.2f (epoch %lld); run folder %s\n", pos.best_top1,
                 static_cast<long long>(pos.best_epoch + 1), run.dir().c_str());
     std::fflush(stdout);

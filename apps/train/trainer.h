@@ -12,10 +12,22 @@
 // epoch, index), the checkpoint restores the model, the optimizer state, the schedule position,
 // the default generator and the epoch's running training loss, and metrics lines of epochs after
 // the checkpoint (a run killed between its metrics line and its checkpoint) are dropped and redone.
+//
+// Data parallelism (`mpirun -np N autost train ...`; nn/distributed.h): the recipe's batch_size is
+// per rank, so a step sees N times as many samples; the training loader shards each epoch by rank;
+// gradients are averaged over the ranks after every backward (before clipping), so every rank
+// takes the same step; BatchNorm statistics are per rank unless sync_bn. Every rank starts from
+// the same seed and rank 0's weights are broadcast anyway. Each rank evaluates a contiguous share
+// of the test set with rank 0's BatchNorm statistics (broadcast first) and the counts are
+// all-reduced, so the accuracies are exactly those of the model rank 0 saves on the whole set. Only
+// rank 0 writes the run folder and prints. With CUDA, rank i of a node uses cuda:<index + i>.
+// A resume needs the run folder visible to every rank and the same rank count and sync_bn, which
+// the checkpoint records.
 #include <cstdint>
 #include <string>
 
 #include "apps/train/recipe.h"
+#include "nn/distributed/process_group.h"
 #include "tensor/device.h"
 
 namespace autost::apps::train {
@@ -29,6 +41,9 @@ struct TrainOptions {
   // Stops, as if the process were killed, after this many optimizer steps of this call (tests of
   // resuming); negative: run to the end.
   int64_t stop_after_steps = -1;
+  // The ranks to train with; nullptr: nn::ProcessGroup::world() (the mpirun job, or this process).
+  nn::ProcessGroup* group = nullptr;
+  bool sync_bn = false;  // BatchNorm statistics over all ranks' batches (SyncBatchNorm)
 };
 
 struct TrainResult {

@@ -1,6 +1,7 @@
 #include "nn/layers/norm.h"
 
 #include "autograd/ops.h"
+#include "nn/distributed/sync_batch_norm.h"
 
 namespace autost::nn {
 
@@ -30,6 +31,8 @@ Tensor BatchNorm::forward(const Tensor& x) {
     NoGradGuard no_grad;
     num_batches_tracked.fill_(static_cast<double>(++batches_));
   }
+  if (is_training() && sync_ && sync_->is_distributed())
+    return sync_batch_norm(x, weight, bias, running_mean, running_var, momentum, eps, *sync_);
   // Without running statistics, batch statistics normalise in eval mode too (torch's rule).
   return batch_norm(x, weight, bias, running_mean, running_var, is_training() || !tracking, momentum, eps);
 }

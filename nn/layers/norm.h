@@ -3,12 +3,19 @@
 
 namespace autost::nn {
 
+class ProcessGroup;  // nn/distributed/process_group.h
+
 // Batch normalisation over channel dim 1 (torch defaults: eps 1e-5, momentum 0.1, affine, running
 // statistics). In training mode the batch statistics normalise and the running ones (and
 // num_batches_tracked, an int64 0-d buffer) are updated; in eval mode the running ones normalise.
 class BatchNorm : public Module {
  public:
   Tensor forward(const Tensor& x) override;
+  // Synchronised mode (torch's SyncBatchNorm): while training in a group of several ranks, the
+  // statistics span every rank's batch (nn/distributed/sync_batch_norm.h). nullptr turns it off;
+  // the group must outlive the module. Eval mode and single-process groups are unaffected.
+  void set_sync(ProcessGroup* group) { sync_ = group; }
+  ProcessGroup* sync_group() const { return sync_; }
 
   int64_t num_features;
   double eps, momentum;
@@ -23,6 +30,7 @@ class BatchNorm : public Module {
 
  private:
   int64_t batches_ = 0;  // host copy of num_batches_tracked, so counting never waits on a device
+  ProcessGroup* sync_ = nullptr;
 };
 
 class BatchNorm1d : public BatchNorm {  // input [N, C] or [N, C, L]
