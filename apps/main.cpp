@@ -5,6 +5,7 @@
 #include <string>
 
 #include "apps/bench.h"
+#include "apps/correlate.h"
 #include "apps/count.h"
 #include "apps/search.h"
 #include "apps/eval.h"
@@ -22,6 +23,7 @@ void usage(FILE* out) {
                "  bench kernels|model [options]                  kernel, model and data-reader benchmarks\n"
                "  count --arch FILE.yaml [--json]                parameters and FLOPs of an architecture\n"
                "  search --space FILE.yaml --out DIR [--json]    AutoST's evolutionary architecture search\n"
+               "  correlate --space F --recipe F --n N --out DIR proxies against trained accuracy (tau, rho)\n"
                "  train --config FILE.yaml --out DIR [options]   train a model from a recipe (or --resume a run)\n"
                "  eval --arch A --checkpoint F --dataset D       test accuracy of a trained model, logits dump\n"
                "  data check --dataset NAME --root DIR           validate a dataset, count samples per class\n"
@@ -40,6 +42,7 @@ int main(int argc, char** argv) {
     if (cmd == "bench") return autost::apps::bench_main(argc - 1, argv + 1);
     if (cmd == "count") return autost::apps::count_main(argc - 1, argv + 1);
     if (cmd == "search") return autost::apps::search_main(argc - 1, argv + 1);
+    if (cmd == "correlate") return autost::apps::correlate_main(argc - 1, argv + 1);
     if (cmd == "train") return autost::apps::train_main(argc - 1, argv + 1);
     if (cmd == "eval") return autost::apps::eval_main(argc - 1, argv + 1);
     if (cmd == "data") return autost::apps::data_main(argc - 1, argv + 1);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <limits>
+#include <set>
 #include <sstream>
 #include <unordered_map>
 
@@ -123,6 +124,36 @@ std::vector<Evaluated> rank(std::vector<Evaluated> all) {
 
 }  // namespace
 
+CandidateTuple random_candidate(const SearchSpace& space, PyRandom& rng) {
+  CandidateTuple t{rng.choice(space.depth)};
+  for (int64_t i = 0; i < t[0]; ++i) t.push_back(rng.choice(space.mlp_ratio));
+  for (int64_t i = 0; i < t[0]; ++i) t.push_back(rng.choice(space.num_heads));
+  t.push_back(rng.choice(space.embed_dim));
+  return t;
+}
+
+std::vector<Genome> sample_candidates(const SearchSpace& space, int64_t n, const EvolutionOptions& o) {
+  check_options(space, o);
+  AUTOST_CHECK(n > 0, "sample: the number of candidates must be positive, got ", n);
+  PyRandom rng(o.seed);
+  std::vector<Genome> sample;
+  std::set<Genome> seen;
+  for (int64_t misses = 0; static_cast<int64_t>(sample.size()) < n;) {
+    Genome g = from_tuple(random_candidate(space, rng));
+    const double params_m = static_cast<double>(count_parameters(to_arch(g, o.input))) / 1e6;
+    if (seen.count(g) || params_m < o.param_min_m || params_m > o.param_max_m) {
+      AUTOST_CHECK(++misses < o.max_random_draws, "sample: found only ", sample.size(), " of ", n,
+                   " distinct candidates with ", o.param_min_m, " to ", o.param_max_m, " M parameters in ",
+                   o.max_random_draws, " draws in a row (the space is too small)");
+      continue;
+    }
+    misses = 0;
+    seen.insert(g);
+    sample.push_back(std::move(g));
+  }
+  return sample;
+}
+
 SearchResult evolution_search(const SearchSpace& space, const EvolutionOptions& o, const Scorer& score) {
   check_options(space, o);
   PyRandom rng(o.seed);
@@ -131,13 +162,7 @@ SearchResult evolution_search(const SearchSpace& space, const EvolutionOptions& 
   std::vector<CandidateTuple> candidates, elites;
   int64_t generation = 0;
 
-  auto random_cand = [&] {
-    CandidateTuple t{rng.choice(space.depth)};
-    for (int64_t i = 0; i < t[0]; ++i) t.push_back(rng.choice(space.mlp_ratio));
-    for (int64_t i = 0; i < t[0]; ++i) t.push_back(rng.choice(space.num_heads));
-    t.push_back(rng.choice(space.embed_dim));
-    return t;
-  };
+  auto random_cand = [&] { return random_candidate(space, rng); };
 
   // get_random: tops the population up with random legal candidates. False when it gave up.
   auto top_up = [&] {

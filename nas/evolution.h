@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "nas/genome.h"
+#include "nas/py_random.h"
 #include "nas/search_space.h"
 
 namespace autost::nas {
@@ -74,6 +75,15 @@ SearchResult evolution_search(const SearchSpace& space, const EvolutionOptions& 
 // value; otherwise every tuple is enumerated, which must stay under max_candidates.
 SearchResult exhaustive_search(const SearchSpace& space, const EvolutionOptions& options, const Scorer& score,
                                bool heads_matter, int64_t max_candidates = 2000000);
+
+// evolution.py's random candidate: the depth, then each layer's MLP ratio, then each layer's heads,
+// then the embedding dimension, each a random.choice of the space's list.
+CandidateTuple random_candidate(const SearchSpace& space, PyRandom& rng);
+
+// n distinct random candidates (drawn as above from random.seed(options.seed)) whose parameters lie
+// in [param_min_m, param_max_m] M for options.input, in draw order: the correlation study's sample.
+// An error when max_random_draws draws in a row find no new one (the space is too small).
+std::vector<Genome> sample_candidates(const SearchSpace& space, int64_t n, const EvolutionOptions& options);
 
 // OUT/config_<rank>.yaml (official format, rank from 1) for every ranked candidate and OUT/search.csv,
 // each written atomically; the folder is created if needed.

@@ -55,7 +55,9 @@ class Canvas {
   void text(int x, int y, const std::string& s, Rgb c) {
     std::vector<char> str(s.begin(), s.end());
     str.push_back('\0');
-    std::vector<char> quads(s.size() * 300 + 64);
+    // stb_easy_font stops writing when the buffer is full (its ~270 bytes per character is an average;
+    // "1500" needed more), so a whole glyph's worst case is allowed per character.
+    std::vector<char> quads(s.size() * 1024 + 64);
     const int n = stb_easy_font_print(static_cast<float>(x), static_cast<float>(y), str.data(), nullptr, quads.data(),
                                       static_cast<int>(quads.size()));
     for (int q = 0; q < n; ++q) {
@@ -84,6 +86,16 @@ std::string tick_label(double v) {
   return buf;
 }
 
+void write_png(const std::string& path, const std::vector<unsigned char>& rgb, int width, int height) {
+  std::string png;
+  auto append = [](void* ctx, void* data, int size) {
+    static_cast<std::string*>(ctx)->append(static_cast<const char*>(data), static_cast<size_t>(size));
+  };
+  AUTOST_CHECK(stbi_write_png_to_func(append, &png, width, height, 3, rgb.data(), width * 3), path,
+               ": PNG encoding failed");
+  write_file_atomic(path, png);
+}
+
 }  // namespace
 
 std::vector<double> nice_ticks(double lo, double hi, int target) {
@@ -96,8 +108,12 @@ std::vector<double> nice_ticks(double lo, double hi, int target) {
   return ticks;
 }
 
-std::vector<unsigned char> render_line_plot(const std::string& title, const std::string& x_label,
-                                            const std::vector<Series>& series, int width, int height) {
+namespace {
+
+// A line plot joins each series' points and keeps whole-number x ticks (epochs); a scatter plot
+// only marks the points, on any x scale.
+std::vector<unsigned char> render_plot(const std::string& title, const std::string& x_label,
+                                       const std::vector<Series>& series, int width, int height, bool scatter) {
   AUTOST_CHECK(width >= 200 && height >= 150, "plot: ", width, "x", height, " is too small");
   // The data's extent; an empty or flat range is widened so the axes still make sense.
   double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
@@ -109,6 +125,10 @@ std::vector<unsigned char> render_line_plot(const std::string& title, const std:
       }
   if (!(x0 <= x1)) x0 = 0, x1 = 1, y0 = 0, y1 = 1;
   if (x1 - x0 < 1e-12) x0 -= 1, x1 += 1;
+  if (scatter) {  // markers clear of the axes
+    const double pad = (x1 - x0) * 0.05;
+    x0 -= pad, x1 += pad;
+  }
   if (y1 - y0 < 1e-12 * std::max(1.0, std::abs(y0))) {
     const double pad = std::max(std::abs(y0) * 0.1, 1e-3);
     y0 -= pad, y1 += pad;
@@ -118,7 +138,7 @@ std::vector<unsigned char> render_line_plot(const std::string& title, const std:
   y0 = std::floor(y0 / ystep + 1e-9) * ystep, y1 = std::ceil(y1 / ystep - 1e-9) * ystep;
   std::vector<double> xticks = nice_ticks(x0, x1, 6);
   const std::vector<double> yticks = nice_ticks(y0, y1);
-  if (xticks.size() > 1 && xticks[1] - xticks[0] < 1) {  // epochs: whole numbers only
+  if (!scatter && xticks.size() > 1 && xticks[1] - xticks[0] < 1) {  // epochs: whole numbers only
     xticks.clear();
     for (double t = std::ceil(x0); t <= x1; ++t) xticks.push_back(t);
   }
@@ -153,7 +173,7 @@ std::vector<unsigned char> render_line_plot(const std::string& title, const std:
     for (size_t i = 0; i < s.x.size() && i < s.y.size(); ++i) {
       if (!std::isfinite(s.x[i]) || !std::isfinite(s.y[i])) continue;
       const int x = px(s.x[i]), y = py(s.y[i]);
-      if (have_prev) c.line(qx, qy, x, y, col, 2);
+      if (have_prev && !scatter) c.line(qx, qy, x, y, col, 2);
       c.fill(x - 2, y - 2, x + 2, y + 2, col);
       qx = x, qy = y, have_prev = true;
     }
@@ -169,16 +189,26 @@ std::vector<unsigned char> render_line_plot(const std::string& title, const std:
   return c.take();
 }
 
+}  // namespace
+
+std::vector<unsigned char> render_line_plot(const std::string& title, const std::string& x_label,
+                                            const std::vector<Series>& series, int width, int height) {
+  return render_plot(title, x_label, series, width, height, /*scatter=*/false);
+}
+
+std::vector<unsigned char> render_scatter_plot(const std::string& title, const std::string& x_label,
+                                               const std::vector<Series>& series, int width, int height) {
+  return render_plot(title, x_label, series, width, height, /*scatter=*/true);
+}
+
 void write_line_plot(const std::string& path, const std::string& title, const std::string& x_label,
                      const std::vector<Series>& series, int width, int height) {
-  const std::vector<unsigned char> rgb = render_line_plot(title, x_label, series, width, height);
-  std::string png;
-  auto append = [](void* ctx, void* data, int size) {
-    static_cast<std::string*>(ctx)->append(static_cast<const char*>(data), static_cast<size_t>(size));
-  };
-  AUTOST_CHECK(stbi_write_png_to_func(append, &png, width, height, 3, rgb.data(), width * 3), path,
-               ": PNG encoding failed");
-  write_file_atomic(path, png);
+  write_png(path, render_line_plot(title, x_label, series, width, height), width, height);
+}
+
+void write_scatter_plot(const std::string& path, const std::string& title, const std::string& x_label,
+                        const std::vector<Series>& series, int width, int height) {
+  write_png(path, render_scatter_plot(title, x_label, series, width, height), width, height);
 }
 
 }  // namespace autost::apps::train
