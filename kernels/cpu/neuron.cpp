@@ -43,35 +43,35 @@ void forward_impl(T* spikes, uint8_t* mask, T* hsave, const T* x, T k, const mat
                   int64_t nt, int64_t N) {
   const int64_t nb = (N + kBlock - 1) / kBlock;
   with_flags(consts, [&](auto fixed) {
-  parallel_for(nb, block_grain(nt), [&](int64_t b0, int64_t b1) {
-    // Local copies: stores through the output pointers cannot then alias the constants, which would
-    // force a reload per lane and stop the vectoriser.
-    const math::NeuronConsts<T> cl = local_consts<decltype(fixed)::value>(consts);
-    const T kl = k;
-    T v[kBlock];
-    for (int64_t b = b0; b < b1; ++b) {
-      const int64_t i0 = b * kBlock, n = std::min(kBlock, N - i0);
-      for (int64_t i = 0; i < n; ++i) v[i] = cl.v_charge;
-      for (int64_t t = 0; t < nt; ++t) {
-        const int64_t o = t * N + i0;
-        const T* __restrict xt = x + o;
-        T* __restrict st = spikes + o;
-        T* __restrict ht = Save ? hsave + o : nullptr;
-        uint8_t* __restrict mt = Save ? mask + o : nullptr;
+    parallel_for(nb, block_grain(nt), [&](int64_t b0, int64_t b1) {
+      // Local copies: stores through the output pointers cannot then alias the constants, which would
+      // force a reload per lane and stop the vectoriser.
+      const math::NeuronConsts<T> cl = local_consts<decltype(fixed)::value>(consts);
+      const T kl = k;
+      T v[kBlock];
+      for (int64_t b = b0; b < b1; ++b) {
+        const int64_t i0 = b * kBlock, n = std::min(kBlock, N - i0);
+        for (int64_t i = 0; i < n; ++i) v[i] = cl.v_charge;
+        for (int64_t t = 0; t < nt; ++t) {
+          const int64_t o = t * N + i0;
+          const T* __restrict xt = x + o;
+          T* __restrict st = spikes + o;
+          T* __restrict ht = Save ? hsave + o : nullptr;
+          uint8_t* __restrict mt = Save ? mask + o : nullptr;
 #pragma omp simd
-        for (int64_t i = 0; i < n; ++i) {
-          T h = math::neuron_charge(v[i], xt[i], kl, cl);
-          T s = math::neuron_fire(h, cl);
-          st[i] = s;
-          if constexpr (Save) {
-            ht[i] = h;
-            mt[i] = static_cast<uint8_t>(s);
+          for (int64_t i = 0; i < n; ++i) {
+            T h = math::neuron_charge(v[i], xt[i], kl, cl);
+            T s = math::neuron_fire(h, cl);
+            st[i] = s;
+            if constexpr (Save) {
+              ht[i] = h;
+              mt[i] = static_cast<uint8_t>(s);
+            }
+            v[i] = math::neuron_reset(h, s, cl);
           }
-          v[i] = math::neuron_reset(h, s, cl);
         }
       }
-    }
-  });
+    });
   });
 }
 
@@ -81,46 +81,46 @@ double backward_impl(T* gx, const T* gs, const uint8_t* mask, const T* hs, T k, 
   const int64_t nb = (N + kBlock - 1) / kBlock;
   std::vector<double> partial(NeedW ? nb : 0, 0.0);
   with_flags(consts, [&](auto fixed) {
-  parallel_for(nb, block_grain(nt), [&](int64_t b0, int64_t b1) {
-    const math::NeuronConsts<T> cl = local_consts<decltype(fixed)::value>(consts);  // see forward_impl
-    const T kl = k, dx = cl.decay_input ? kl : T(1), carry = T(1) - kl;
-    T gv[kBlock], acc[kBlock];
-    for (int64_t b = b0; b < b1; ++b) {
-      const int64_t i0 = b * kBlock, n = std::min(kBlock, N - i0);
-      for (int64_t i = 0; i < n; ++i) gv[i] = acc[i] = T(0);
-      for (int64_t t = nt - 1; t >= 0; --t) {
-        const int64_t o = t * N + i0;
-        const T* __restrict ht = hs + o;
-        const T* __restrict gst = gs + o;
-        const uint8_t* __restrict mt = mask + o;
-        T* __restrict gxt = gx + o;
-        // V[t-1] for PLIF's dH/dk, rebuilt from the previous step's H and spike (V_charge at t = 0;
-        // the two cases are separate loops so no lane loads conditionally).
-        auto step = [&](auto first) __attribute__((always_inline)) {
-          const T* __restrict hp = hs + o - (decltype(first)::value ? 0 : N);
-          const uint8_t* __restrict mp = mask + o - (decltype(first)::value ? 0 : N);
+    parallel_for(nb, block_grain(nt), [&](int64_t b0, int64_t b1) {
+      const math::NeuronConsts<T> cl = local_consts<decltype(fixed)::value>(consts);  // see forward_impl
+      const T kl = k, dx = cl.decay_input ? kl : T(1), carry = T(1) - kl;
+      T gv[kBlock], acc[kBlock];
+      for (int64_t b = b0; b < b1; ++b) {
+        const int64_t i0 = b * kBlock, n = std::min(kBlock, N - i0);
+        for (int64_t i = 0; i < n; ++i) gv[i] = acc[i] = T(0);
+        for (int64_t t = nt - 1; t >= 0; --t) {
+          const int64_t o = t * N + i0;
+          const T* __restrict ht = hs + o;
+          const T* __restrict gst = gs + o;
+          const uint8_t* __restrict mt = mask + o;
+          T* __restrict gxt = gx + o;
+          // V[t-1] for PLIF's dH/dk, rebuilt from the previous step's H and spike (V_charge at t = 0;
+          // the two cases are separate loops so no lane loads conditionally).
+          auto step = [&](auto first) __attribute__((always_inline)) {
+            const T* __restrict hp = hs + o - (decltype(first)::value ? 0 : N);
+            const uint8_t* __restrict mp = mask + o - (decltype(first)::value ? 0 : N);
 #pragma omp simd
-          for (int64_t i = 0; i < n; ++i) {
-            T h = ht[i], s = T(mt[i]);
-            T gh = math::neuron_grad_h<S>(gst[i], gv[i], h, s, cl);
-            gxt[i] = gh * dx;
-            gv[i] = gh * carry;
-            if constexpr (NeedW) {
-              T vp = decltype(first)::value ? cl.v_charge : math::neuron_reset(hp[i], T(mp[i]), cl);
-              acc[i] += gh * math::neuron_dh_dk(h, vp, kl, cl);
+            for (int64_t i = 0; i < n; ++i) {
+              T h = ht[i], s = T(mt[i]);
+              T gh = math::neuron_grad_h<S>(gst[i], gv[i], h, s, cl);
+              gxt[i] = gh * dx;
+              gv[i] = gh * carry;
+              if constexpr (NeedW) {
+                T vp = decltype(first)::value ? cl.v_charge : math::neuron_reset(hp[i], T(mp[i]), cl);
+                acc[i] += gh * math::neuron_dh_dk(h, vp, kl, cl);
+              }
             }
-          }
-        };
-        if (t > 0) step(std::false_type{});
-        else step(std::true_type{});
+          };
+          if (t > 0) step(std::false_type{});
+          else step(std::true_type{});
+        }
+        if constexpr (NeedW) {
+          double sum = 0.0;
+          for (int64_t i = 0; i < n; ++i) sum += static_cast<double>(acc[i]);
+          partial[b] = sum;
+        }
       }
-      if constexpr (NeedW) {
-        double sum = 0.0;
-        for (int64_t i = 0; i < n; ++i) sum += static_cast<double>(acc[i]);
-        partial[b] = sum;
-      }
-    }
-  });
+    });
   });
   double total = 0.0;
   for (double p : partial) total += p;
