@@ -47,6 +47,22 @@ Tensor input_for(const ArchConfig& a, int64_t batch, uint64_t seed) {
   return uniform({batch, a.in_channels, a.img_size, a.img_size}, -1.0, 1.0, kFloat32, &g);
 }
 
+// Draws depth, D, then each block's ratio and heads (that order, so a seed gives the same models)
+// into base.
+ArchConfig random_blocks(PyRandom& rng, ArchConfig base, const std::vector<int64_t>& depths,
+                         const std::vector<int64_t>& dims, const std::vector<double>& ratios,
+                         const std::vector<int64_t>& heads) {
+  base.depth = rng.choice(depths);
+  base.embed_dim = rng.choice(dims);
+  base.mlp_ratios.clear();
+  base.num_heads.clear();
+  for (int64_t l = 0; l < base.depth; ++l) {
+    base.mlp_ratios.push_back(rng.choice(ratios));
+    base.num_heads.push_back(rng.choice(heads));
+  }
+  return base;
+}
+
 }  // namespace
 
 TEST_CASE("built models have exactly the analytic parameter count: random genomes of every tier") {
@@ -74,16 +90,9 @@ TEST_CASE("built Spikformer models of every variant have the analytic parameter 
   const std::vector<double> ratios{1, 2, 3.5, 4};
   for (Variant v : {Variant::Cifar, Variant::Dvs, Variant::ImageNet})
     for (int i = 0; i < 10; ++i) {
-      ArchConfig a = spiking::arch_preset("spikformer-4-384");
-      a.variant = v;
-      a.depth = rng.choice(depths);
-      a.embed_dim = rng.choice(dims);
-      a.mlp_ratios.clear();
-      a.num_heads.clear();
-      for (int64_t l = 0; l < a.depth; ++l) {
-        a.mlp_ratios.push_back(rng.choice(ratios));
-        a.num_heads.push_back(rng.choice(heads));
-      }
+      ArchConfig base = spiking::arch_preset("spikformer-4-384");
+      base.variant = v;
+      ArchConfig a = random_blocks(rng, base, depths, dims, ratios, heads);
       a.img_size = v == Variant::Cifar ? 32 : 64;
       a.in_channels = v == Variant::Dvs ? 2 : 3;
       a.num_classes = 10;
@@ -101,17 +110,10 @@ TEST_CASE("op counts recorded during a real forward equal the analytic per-layer
     for (Variant v : {Variant::Cifar, Variant::Dvs, Variant::ImageNet}) {
       if (m == ModelKind::AutoST && v != Variant::Cifar) continue;
       for (int i = 0; i < 4; ++i) {
-        ArchConfig a;
-        a.model = m;
-        a.variant = v;
-        a.depth = rng.choice(depths);
-        a.embed_dim = rng.choice(dims);
-        a.mlp_ratios.clear();
-        a.num_heads.clear();
-        for (int64_t l = 0; l < a.depth; ++l) {
-          a.mlp_ratios.push_back(rng.choice(ratios));
-          a.num_heads.push_back(rng.choice(heads));
-        }
+        ArchConfig base;
+        base.model = m;
+        base.variant = v;
+        ArchConfig a = random_blocks(rng, base, depths, dims, ratios, heads);
         a.img_size = v == Variant::Cifar ? (i % 2 ? 12 : 8) : 32;
         a.in_channels = v == Variant::Dvs ? 2 : (i % 2 ? 1 : 3);
         a.num_classes = 5;
