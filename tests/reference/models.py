@@ -6,7 +6,9 @@ weights (weights.safetensors, the official state-dict names), the input, the lab
 loss, the spike count of every neuron layer and every parameter's gradient after one backward
 (train mode, cross-entropy). Run with /usr/bin/python3 (Debian's torch 1.13).
 
-Also importable: bench/compare_torch.py builds the same models from here."""
+Also importable: bench/compare_torch.py builds the same models from here. Regenerated with another
+BLAS under torch (netlib or OpenBLAS) the float values move in their last bits; the C++ tolerances
+allow for that, so the committed fixtures need no regeneration when only the BLAS changes."""
 import json
 import os
 import sys
@@ -18,21 +20,9 @@ import torch.nn as nn
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
+sys.path.insert(0, HERE)
+from neuron import SigmoidSurrogate  # noqa: E402  (the spike with its sigmoid surrogate gradient)
 OUT = os.path.join(ROOT, "tests", "fixtures", "models")
-
-
-class SigmoidSurrogate(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x, alpha):
-        ctx.save_for_backward(x)
-        ctx.alpha = alpha
-        return (x >= 0).to(x)
-
-    @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        sg = torch.sigmoid(ctx.alpha * x)
-        return g * (1.0 - sg) * sg * ctx.alpha, None
 
 
 class Neuron(nn.Module):
