@@ -39,15 +39,9 @@ void usage(FILE* out) {
 }
 
 int parse_reps(const std::string& s) {
-  size_t used = 0;
-  int n = 0;
-  try {
-    n = std::stoi(s, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  AUTOST_CHECK(used == s.size() && n > 0, "--reps wants a positive integer, got '", s, "'");
-  return n;
+  const int64_t n = parse_int(s, "--reps");  // apps/args.h: the whole string must be the number
+  AUTOST_CHECK(n > 0 && n <= 1000000, "--reps wants a positive integer, got '", s, "'");
+  return static_cast<int>(n);
 }
 
 int kernels_main(int argc, char** argv) {
