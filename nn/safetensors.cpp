@@ -102,7 +102,7 @@ Json parse_header(const std::string& path, const std::string& text) {
   };
   try {
     return Json::parse(text, on_event);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse_error, or out_of_range for a number too large
     std::string what = e.what();
     if (size_t p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);
     // The parser quotes what it last read, which may be raw binary; keep the message printable.

@@ -42,9 +42,16 @@ void ArchConfig::validate(const std::string& where) const {
                " entries but DEPTH is ", depth);
   AUTOST_CHECK(static_cast<int64_t>(num_heads.size()) == depth, where, ": NUM_HEADS has ", num_heads.size(),
                " entries but DEPTH is ", depth);
+  // Sizes are int64 everywhere downstream (counts, shapes, offsets); these bounds keep every product of
+  // them far from overflow, and no real model comes near them.
+  constexpr double kMaxSize = double(int64_t{1} << 31), kMaxCount = double(int64_t{1} << 50);
+  for (int64_t v : {depth, embed_dim, img_size, in_channels, num_classes, T})
+    AUTOST_CHECK(static_cast<double>(v) < kMaxSize, where, ": size ", v, " is too large (limit 2^31)");
   for (size_t l = 0; l < mlp_ratios.size(); ++l) {
     AUTOST_CHECK(std::isfinite(mlp_ratios[l]) && mlp_ratios[l] > 0, where, ": MLP_RATIO[", l,
                  "] must be positive, got ", mlp_ratios[l]);
+    AUTOST_CHECK(mlp_ratios[l] * static_cast<double>(embed_dim) < kMaxSize, where, ": MLP_RATIO[", l, "] = ",
+                 mlp_ratios[l], " makes the MLP wider than 2^31 for EMBED_DIM ", embed_dim);
     AUTOST_CHECK(hidden(static_cast<int64_t>(l)) > 0, where, ": MLP_RATIO[", l, "] = ", mlp_ratios[l],
                  " gives an empty MLP for EMBED_DIM ", embed_dim);
   }
@@ -56,6 +63,12 @@ void ArchConfig::validate(const std::string& where) const {
   AUTOST_CHECK(img_size > 0 && in_channels > 0 && num_classes > 0 && T > 0, where,
                ": image size, input channels, classes and T must be positive (got ", img_size, ", ", in_channels,
                ", ", num_classes, ", ", T, ")");
+  double weights = 0;
+  for (int64_t l = 0; l < depth; ++l) weights += 4.0 * embed_dim * embed_dim + 2.0 * embed_dim * hidden(l);
+  AUTOST_CHECK(weights < kMaxCount, where, ": the blocks would hold ", weights, " weights (limit 2^50)");
+  const double activations = static_cast<double>(T) * img_size * img_size * embed_dim;
+  AUTOST_CHECK(activations < kMaxCount, where, ": T x image side^2 x EMBED_DIM = ", activations,
+               " is too large (limit 2^50)");
   AUTOST_CHECK(model == ModelKind::Spikformer || variant == Variant::Cifar, where,
                ": the AutoST model exists only in the cifar variant (VARIANT ", variant_name(variant), ")");
   // The official stems reshape with H // 4 (cifar) or H // 16 (dvs, imagenet); sides that the pools

@@ -102,6 +102,13 @@ TEST_CASE("architecture YAML: RETRAIN format round trip and clear errors") {
         "bad.yaml: DEPTH must be positive, got 0");
   CHECK(err("RETRAIN:\n  DEPTH: 1\n  EMBED_DIM: 64\n  MLP_RATIO: [-1]\n  NUM_HEADS: [4]\n") ==
         "bad.yaml: MLP_RATIO[0] must be positive, got -1");
+  // Found by fuzz_arch_yaml: a huge ratio overflowed the int64 hidden width (undefined behaviour).
+  CHECK(err("RETRAIN:\n  DEPTH: 1\n  EMBED_DIM: 64\n  MLP_RATIO: [4e25]\n  NUM_HEADS: [4]\n") ==
+        "bad.yaml: MLP_RATIO[0] = 4e+25 makes the MLP wider than 2^31 for EMBED_DIM 64");
+  CHECK(err("RETRAIN:\n  DEPTH: 1\n  EMBED_DIM: 4000000000\n  MLP_RATIO: [1]\n  NUM_HEADS: [4]\n") ==
+        "bad.yaml: size 4000000000 is too large (limit 2^31)");
+  CHECK(err("RETRAIN:\n  DEPTH: 1\n  EMBED_DIM: 1048576\n  MLP_RATIO: [1000]\n  NUM_HEADS: [4]\n")
+            .rfind("bad.yaml: the blocks would hold ", 0) == 0);
   CHECK(err("RETRAIN:\n  DEPTH: 1.5\n  EMBED_DIM: 64\n  MLP_RATIO: [3]\n  NUM_HEADS: [4]\n") ==
         "bad.yaml: RETRAIN.DEPTH must be an integer, got '1.5'");
   CHECK(err("RETRAIN:\n  EMBED_DIM: 64\n  MLP_RATIO: [3]\n  NUM_HEADS: [4]\n") == "bad.yaml: missing key RETRAIN.DEPTH");

@@ -178,6 +178,7 @@ TEST_CASE("safetensors refuses corrupted files with a message naming the file an
       {"header_len_past_end", file_bytes("{}", "", 64), "exceeds the file size"},
       {"invalid_json", file_bytes(R"({"a":{"dtype":)", ""), "invalid JSON"},
       {"bad_utf8", file_bytes("{\"\xff\":1}", ""), "invalid JSON"},
+      {"huge_number", file_bytes(R"({"w":{"dtype":1e99999,"shape":[1],"data_offsets":[0,4]}})", ""), "invalid JSON"},
       {"not_object", file_bytes("[1,2]", ""), "header is not a JSON object"},
       {"entry_not_object", file_bytes(R"({"a":3})", ""), "entry is not a JSON object"},
       {"missing_dtype", file_bytes(R"({"a":{"shape":[2],"data_offsets":[0,8]}})", eight), "missing \"dtype\""},
