@@ -96,4 +96,14 @@ Tensor saved(const Tensor& t) {
   return as_strided(t, t.shape(), t.strides(), t.offset());
 }
 
+Tensor saved_compact(const Tensor& t) {
+  if (!t.defined() || !is_floating(t.dtype())) return saved(t);
+  Tensor bytes = raw_byte_shadow(t);
+  return bytes.defined() ? bytes : saved(t);
+}
+
+Tensor unpack_saved(const Tensor& s, DType dtype) {
+  return s.defined() && s.dtype() != dtype ? raw_to_dtype(s, dtype) : s;
+}
+
 }  // namespace autost

@@ -79,6 +79,11 @@ void set_history(const Tensor& out, const std::shared_ptr<Node>& node, uint32_t 
 // What a node saves: a view with no autograd history, so a saved output never points back at the
 // node that saved it (no reference cycles).
 Tensor saved(const Tensor& t);
+// What a node saves of an operand that backward only reads: saved(t), or, when t's values are
+// spikes with a byte copy (Storage::byte_shadow), a uint8 view of those bytes with t's geometry,
+// a quarter of float32's memory. unpack_saved gives backward the values back in `dtype`.
+Tensor saved_compact(const Tensor& t);
+Tensor unpack_saved(const Tensor& s, DType dtype);
 // Whether input i of a node receives a gradient.
 inline bool wants_grad(const Node& n, size_t i) { return i < n.next_edges.size() && n.next_edges[i].valid(); }
 

@@ -165,7 +165,11 @@ Tensor Tensor::flatten(int64_t start_dim, int64_t end_dim) const {
 
 Tensor Tensor::contiguous() const {
   if (is_contiguous()) return *this;
-  return record<IdentityBackward>(*this, raw_clone(*this));
+  Tensor out = raw_clone(*this);
+  // Spikes stay spikes: their byte copy is repacked alongside (attention splits heads this way).
+  Tensor bytes = raw_byte_shadow(*this);
+  if (bytes.defined()) out.storage()->set_byte_shadow(raw_clone(bytes).storage());
+  return record<IdentityBackward>(*this, out);
 }
 
 Tensor Tensor::clone() const { return record<IdentityBackward>(*this, raw_clone(*this)); }

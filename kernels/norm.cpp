@@ -59,6 +59,22 @@ BatchNormResult batch_norm(const Tensor& x, const Tensor& weight, const Tensor& 
   return r;
 }
 
+Tensor batch_norm_apply(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& save_mean,
+                        const Tensor& save_invstd) {
+  const char* op = "batch_norm_apply";
+  check_floating(op, x);
+  BatchNormGeom g = batch_norm_geom(op, x);
+  const Shape cs{g.c};
+  Tensor w = optional_param(op, "weight", weight, x, cs);
+  Tensor b = optional_param(op, "bias", bias, x, cs);
+  Tensor sm = optional_param(op, "save_mean", save_mean, x, cs);
+  Tensor si = optional_param(op, "save_invstd", save_invstd, x, cs);
+  AUTOST_CHECK(sm.defined() && si.defined(), op, ": save_mean and save_invstd are required");
+  Tensor out = empty(x.shape(), like(x));
+  if (x.numel() > 0) AUTOST_BACKEND(x.device(), op, batch_norm_apply, out, raw_contiguous(x), w, b, sm, si, g);
+  return out;
+}
+
 BatchNormGrads batch_norm_backward(const Tensor& grad, const Tensor& x, const Tensor& weight,
                                    const Tensor& save_mean, const Tensor& save_invstd, bool training) {
   const char* op = "batch_norm_backward";

@@ -106,6 +106,10 @@ struct BatchNormResult {
 // them in place: running = (1 - momentum) running + momentum stat, with the unbiased variance.
 BatchNormResult batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
                            const Tensor& running_var, bool training, double momentum, double eps);
+// The normalisation step of batch_norm alone, from the save_mean/save_invstd a batch_norm call
+// returned: that call's output, bit for bit (for ops that recompute it in backward).
+Tensor batch_norm_apply(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& save_mean,
+                        const Tensor& save_invstd);
 struct BatchNormGrads {
   Tensor x, weight, bias;
 };

@@ -25,6 +25,8 @@ Tensor Module::operator()(const Tensor& x) {
   return y;
 }
 
+bool forward_hook_installed() { return static_cast<bool>(current_hook); }
+
 ForwardHookGuard::ForwardHookGuard(ForwardHook hook) : previous_(std::move(current_hook)) {
   current_hook = std::move(hook);
 }

@@ -101,6 +101,10 @@ class Module {
 // Called after every Module::operator() on this thread while installed: (module, input, output).
 using ForwardHook = std::function<void(const Module&, const Tensor&, const Tensor&)>;
 
+// Whether a forward hook is installed on this thread (fused ops that skip a module's own call
+// step aside then, so the hook still sees every module).
+bool forward_hook_installed();
+
 // Installs a hook for its lifetime (restoring the previous one after), for instrumented forwards:
 // op counting, firing-rate probes. Hooks are per thread.
 class ForwardHookGuard {

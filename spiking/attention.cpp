@@ -2,6 +2,7 @@
 
 #include "autograd/ops.h"
 #include "nn/layers/dropout.h"
+#include "spiking/bn_fire.h"
 
 namespace autost::spiking {
 
@@ -36,7 +37,7 @@ SSA::SSA(const ArchConfig& a, int64_t heads, Generator* gen, DType dtype)
 }
 
 Tensor SSA::project(TokenLinear& lin, nn::Module& bn, nn::Module& lif, const Tensor& s) {
-  return fire(lif, apply_token_batch_norm(bn, lin(s)), T_);
+  return normalise_and_fire(bn, lif, lin(s), T_);
 }
 
 Tensor spiking_attention(const Tensor& q, const Tensor& k, const Tensor& v, int64_t heads, double scale) {
@@ -57,8 +58,8 @@ Tensor SSA::forward_tokens(const Tensor& x, int64_t n_tokens) {
                                num_heads, scale)
                  .view({rows, D});
   y = fire(*attn_lif_, y, T_);
-  y = apply_token_batch_norm(*proj_bn_, (*proj_)(y));
-  return proj_lif_ ? fire(*proj_lif_, y, T_) : y;
+  y = (*proj_)(y);
+  return proj_lif_ ? normalise_and_fire(*proj_bn_, *proj_lif_, y, T_) : apply_token_batch_norm(*proj_bn_, y);
 }
 
 }  // namespace autost::spiking

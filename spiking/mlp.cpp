@@ -1,5 +1,7 @@
 #include "spiking/mlp.h"
 
+#include "spiking/bn_fire.h"
+
 namespace autost::spiking {
 
 MLP::MLP(const ArchConfig& a, int64_t hid, Generator* gen, DType dtype)
@@ -20,11 +22,11 @@ MLP::MLP(const ArchConfig& a, int64_t hid, Generator* gen, DType dtype)
 
 Tensor MLP::forward(const Tensor& x) {
   if (pre_activation_) {
-    Tensor h = apply_token_batch_norm(*fc1_bn_, (*fc1_)(fire(*fc1_lif_, x, T_)));
-    return apply_token_batch_norm(*fc2_bn_, (*fc2_)(fire(*fc2_lif_, h, T_)));
+    Tensor s = normalise_and_fire(*fc1_bn_, *fc2_lif_, (*fc1_)(fire(*fc1_lif_, x, T_)), T_);
+    return apply_token_batch_norm(*fc2_bn_, (*fc2_)(s));
   }
-  Tensor h = fire(*fc1_lif_, apply_token_batch_norm(*fc1_bn_, (*fc1_)(x)), T_);
-  return fire(*fc2_lif_, apply_token_batch_norm(*fc2_bn_, (*fc2_)(h)), T_);
+  Tensor s = normalise_and_fire(*fc1_bn_, *fc1_lif_, (*fc1_)(x), T_);
+  return normalise_and_fire(*fc2_bn_, *fc2_lif_, (*fc2_)(s), T_);
 }
 
 }  // namespace autost::spiking

@@ -40,8 +40,10 @@ Tensor run(const Tensor& x, const Tensor& w, double tau, const NeuronOptions& o)
   if (w.defined()) inputs.push_back(w);
   bool grad = needs_grad(inputs);
   kernels::NeuronForwardResult r = kernels::neuron_forward(x, tau, w.defined() ? saved(w) : w, p, grad);
-  if (grad)
+  if (grad) {
     set_history(r.spikes, make_node<NeuronBackward>(inputs, r.mask, r.h, w.defined() ? saved(w) : Tensor(), tau, p));
+    r.spikes.storage()->set_byte_shadow(r.mask.storage());  // the ops reading the spikes may keep bytes
+  }
   return r.spikes;
 }
 

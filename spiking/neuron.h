@@ -34,9 +34,13 @@ class SpikingNode : public nn::Module {
   SpikingNode(std::string type_name, NeuronOptions options) : Module(std::move(type_name)), options_(options) {}
   double last_firing_rate() const;  // NaN before the first forward
   const NeuronOptions& options() const { return options_; }
+  // PLIF's decay parameter w; undefined for LIF (decay 1 / tau).
+  virtual Tensor decay_weight() const { return Tensor(); }
+  // Remembers the rate of spikes this layer fired; public for the fused BatchNorm + neuron op
+  // (spiking/bn_fire.h), which fires on the layer's behalf. Returns spikes.
+  Tensor record(const Tensor& spikes);
 
  protected:
-  Tensor record(const Tensor& spikes);
   NeuronOptions options_;
 
  private:
@@ -54,6 +58,7 @@ class PLIFNode : public SpikingNode {
  public:
   explicit PLIFNode(NeuronOptions options = {}, DType dtype = kFloat32);
   Tensor forward(const Tensor& x) override { return record(plif(x, w, options_)); }
+  Tensor decay_weight() const override { return w; }
   Tensor w;
 };
 

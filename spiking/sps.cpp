@@ -3,6 +3,7 @@
 #include <string>
 
 #include "autograd/ops.h"
+#include "spiking/bn_fire.h"
 
 namespace autost::spiking {
 
@@ -42,14 +43,14 @@ Tensor SPS::forward(const Tensor& input) {
   AUTOST_CHECK(input.dim() == 4, "SPS: expected [T*B, C, H, W], got ", input.shape());
   Tensor x = input;
   for (Stage& s : stages_) {
-    x = (*s.bn)((*s.conv)(x));
-    if (s.lif) x = fire(*s.lif, x, T_);
+    x = (*s.conv)(x);
+    x = s.lif ? normalise_and_fire(*s.bn, *s.lif, x, T_) : (*s.bn)(x);
     if (s.pool) x = (*s.pool)(x);
   }
   // x is the feature map after the last stage (spikes, or AutoST's real values); the rpe branch
   // reads it and its result is added to it.
-  Tensor rpe = (*rpe_bn_)((*rpe_conv_)(x));
-  if (rpe_lif_) rpe = fire(*rpe_lif_, rpe, T_);
+  Tensor rpe = (*rpe_conv_)(x);
+  rpe = rpe_lif_ ? normalise_and_fire(*rpe_bn_, *rpe_lif_, rpe, T_) : (*rpe_bn_)(rpe);
   Tensor y = add(x, rpe);  // [T*B, D, h, w]
   const int64_t TB = y.size(0), D = y.size(1), N = y.size(2) * y.size(3);
   return y.view({TB, D, N}).transpose(1, 2).contiguous().view({TB * N, D});

@@ -19,6 +19,12 @@ Tensor as_strided(const Tensor& t, Shape shape, Shape strides, int64_t offset) {
   return make_tensor(t.storage(), std::move(shape), std::move(strides), offset, t.dtype());
 }
 
+Tensor raw_byte_shadow(const Tensor& t) {
+  const std::shared_ptr<Storage>& bytes = t.storage()->byte_shadow();
+  if (!bytes) return Tensor();
+  return make_tensor(bytes, t.shape(), t.strides(), t.offset(), kUInt8);
+}
+
 Shape infer_shape(const Shape& shape, int64_t numel, const char* op) {
   Shape out = shape;
   int64_t known = 1, infer = -1;

@@ -22,6 +22,9 @@ Tensor raw_slice(const Tensor& t, int64_t dim, int64_t start, int64_t end, int64
 Tensor raw_expand(const Tensor& t, const Shape& shape);
 Tensor raw_squeeze(const Tensor& t, std::optional<int64_t> dim);
 Tensor raw_unsqueeze(const Tensor& t, int64_t dim);
+// t's values as uint8 from its storage's byte shadow (Storage::byte_shadow), with t's geometry;
+// undefined when the storage has none.
+Tensor raw_byte_shadow(const Tensor& t);
 
 // Broadcast shape of a and b (numpy rules); error names `op` and both shapes.
 Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op);

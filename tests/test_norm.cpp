@@ -104,6 +104,26 @@ TEST_CASE("batch_norm kernel returns the statistics it used") {
   CHECK_CLOSE(e.save_invstd, rsqrt(add(rv, 1e-3)), 1e-12, 1e-12);
 }
 
+TEST_CASE("batch_norm_apply recomputes the training output bit for bit") {
+  // Token layout [rows, C] (its own code path) and [N, C, S]; with and without affine; both dtypes.
+  for (DType dt : {kFloat32, kFloat64}) {
+    for (const Shape& shape : {Shape{37, 5}, Shape{4, 3, 7}}) {
+      for (bool affine : {true, false}) {
+        CAPTURE(dtype_name(dt));
+        CAPTURE(shape.size());
+        CAPTURE(affine);
+        Tensor x = rand64(shape, 11, -3, 5).to(dt);
+        Tensor w = affine ? rand64({shape[1]}, 12, 0.5, 2).to(dt) : Tensor();
+        Tensor b = affine ? rand64({shape[1]}, 13).to(dt) : Tensor();
+        kernels::BatchNormResult r = kernels::batch_norm(x, w, b, Tensor(), Tensor(), true, 0.1, 1e-5);
+        CHECK_CLOSE(kernels::batch_norm_apply(x, w, b, r.save_mean, r.save_invstd), r.out, 0, 0);
+      }
+    }
+  }
+  CHECK_THROWS_WITH_AS(kernels::batch_norm_apply(rand64({4, 3}, 1), Tensor(), Tensor(), Tensor(), Tensor()),
+                       "batch_norm_apply: save_mean and save_invstd are required", Error);
+}
+
 TEST_CASE("batch_norm eval uses the running statistics and leaves them unchanged") {
   for (Shape shape : {Shape{7, 3}, Shape{4, 3, 5}, Shape{2, 3, 4, 5}}) {
     INFO("shape ", shape);

@@ -1,6 +1,6 @@
-// Differentiable conv2d, max_pool2d and avg_pool2d. conv2d saves its input and weight (each only
-// when the other's gradient is wanted); max pooling saves just the int64 argmax; average pooling
-// saves nothing but shapes.
+// Differentiable conv2d, max_pool2d and avg_pool2d. conv2d saves its input (as bytes when it holds
+// spikes: saved_compact) and weight, each only when the other's gradient is wanted; max pooling
+// saves just the int64 argmax; average pooling saves nothing but shapes.
 #include "autograd/ops.h"
 
 namespace autost {
@@ -13,7 +13,7 @@ class Conv2dBackward : public Node {
   std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
     Tensor gx, gw, gb;
     if (wants_grad(*this, 0)) gx = kernels::conv2d_backward_input(g[0], w_, x_shape_, p_);
-    if (wants_grad(*this, 1)) gw = kernels::conv2d_backward_weight(g[0], x_, w_shape_, p_);
+    if (wants_grad(*this, 1)) gw = kernels::conv2d_backward_weight(g[0], unpack_saved(x_, g[0].dtype()), w_shape_, p_);
     if (wants_grad(*this, 2)) gb = kernels::conv2d_backward_bias(g[0]);
     return {gx, gw, gb};
   }
@@ -63,8 +63,8 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, std::array<i
   Tensor y = kernels::conv2d(x, w, bias, p);
   if (needs_grad({&x, &w, &bias})) {
     const bool gx = x.requires_grad(), gw = w.requires_grad();
-    set_history(y, make_node<Conv2dBackward>({x, w, bias}, gw ? saved(x) : Tensor(), gx ? saved(w) : Tensor(), x.shape(),
-                                             w.shape(), p));
+    set_history(y, make_node<Conv2dBackward>({x, w, bias}, gw ? saved_compact(x) : Tensor(), gx ? saved(w) : Tensor(),
+                                             x.shape(), w.shape(), p));
   }
   return y;
 }

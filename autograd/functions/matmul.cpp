@@ -1,5 +1,6 @@
 // Differentiable matmul. For C = A B: dA = dC B^T and dB = A^T dC, computed with GEMM transpose
 // flags (no transposed copies) and summed over the batch dims each operand was broadcast along.
+// An operand that holds spikes is kept as bytes until backward (saved_compact).
 #include "autograd/ops.h"
 #include "tensor/copy.h"
 #include "tensor/view.h"
@@ -9,24 +10,26 @@ namespace {
 
 class MatmulBackward : public Node {
  public:
-  MatmulBackward(Tensor a, Tensor b, Shape a_shape, Shape b_shape)
-      : a_(std::move(a)), b_(std::move(b)), a_shape_(std::move(a_shape)), b_shape_(std::move(b_shape)) {}
+  MatmulBackward(Tensor a, Tensor b, Shape a_shape, Shape b_shape, DType dtype)
+      : a_(std::move(a)), b_(std::move(b)), a_shape_(std::move(a_shape)), b_shape_(std::move(b_shape)),
+        dtype_(dtype) {}
   std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
     const Tensor& gc = g[0];
     Tensor ga, gb;
     if (wants_grad(*this, 0)) {
-      ga = kernels::sum_to(kernels::matmul(gc, b_, false, true), a_shape_);
+      ga = kernels::sum_to(kernels::matmul(gc, unpack_saved(b_, dtype_), false, true), a_shape_);
     }
     if (wants_grad(*this, 1)) {
+      const Tensor a = unpack_saved(a_, dtype_);
       if (b_shape_.size() == 2 && a_shape_.size() > 2) {
         // A shared weight: fold A's batch into the GEMM's inner dimension, one K x N product
         // instead of a batch of them followed by a reduction.
-        const int64_t k = a_.size(-1);
-        Tensor a2 = raw_view(raw_contiguous(a_), {-1, k});
+        const int64_t k = a.size(-1);
+        Tensor a2 = raw_view(raw_contiguous(a), {-1, k});
         Tensor g2 = raw_view(raw_contiguous(gc), {-1, gc.size(-1)});
         gb = kernels::matmul(a2, g2, true, false);
       } else {
-        gb = kernels::sum_to(kernels::matmul(a_, gc, true, false), b_shape_);
+        gb = kernels::sum_to(kernels::matmul(a, gc, true, false), b_shape_);
       }
     }
     return {ga, gb};
@@ -35,8 +38,9 @@ class MatmulBackward : public Node {
   void release_saved() override { a_ = b_ = Tensor(); }
 
  private:
-  Tensor a_, b_;  // a_ is saved only for dB, b_ only for dA
+  Tensor a_, b_;  // a_ is saved only for dB, b_ only for dA; spikes as bytes (saved_compact)
   Shape a_shape_, b_shape_;
+  DType dtype_;
 };
 
 }  // namespace
@@ -57,8 +61,8 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   if (needs_grad({&a, &b})) {
     // dA needs B and dB needs A, so each is saved only when the other operand wants a gradient.
     bool ga = a.requires_grad(), gb = b.requires_grad();
-    set_history(y, make_node<MatmulBackward>({a, b}, gb ? saved(a) : Tensor(), ga ? saved(b) : Tensor(),
-                                             a.shape(), b.shape()));
+    set_history(y, make_node<MatmulBackward>({a, b}, gb ? saved_compact(a) : Tensor(),
+                                             ga ? saved_compact(b) : Tensor(), a.shape(), b.shape(), y.dtype()));
   }
   return y;
 }

@@ -158,7 +158,7 @@ void batch_norm_forward(const Tensor& out, const Tensor& save_mean, const Tensor
         sm[c] = static_cast<T>(mu);
         si[c] = static_cast<T>(invstd);
         m[c] = sm[c];
-        scale[c] = static_cast<T>(static_cast<double>(si[c]) * (w ? double(w[c]) : 1.0));
+        scale[c] = math::bn_scale(si[c], w, c);
         shift[c] = b ? b[c] : T(0);
       }
       parallel_for(rows, grain_for(C), [&](int64_t r0, int64_t r1) {
@@ -191,12 +191,44 @@ void batch_norm_forward(const Tensor& out, const Tensor& save_mean, const Tensor
         sm[c] = static_cast<T>(mean);
         si[c] = static_cast<T>(invstd);
         // From the stored (rounded) statistics, exactly as the CUDA apply kernel computes them.
-        const T m = sm[c], scale = static_cast<T>(static_cast<double>(si[c]) * (w ? double(w[c]) : 1.0));
+        const T m = sm[c], scale = math::bn_scale(si[c], w, c);
         const T shift = b ? b[c] : T(0);
         for (int64_t n = 0; n < g.n; ++n) {
           const int64_t base = (n * g.c + c) * g.s;
 #pragma omp simd
           for (int64_t s = 0; s < g.s; ++s) y[base + s] = math::norm_apply(xp[base + s], m, scale, shift);
+        }
+      }
+    });
+  });
+}
+
+void batch_norm_apply(const Tensor& out, const Tensor& x, const Tensor& weight, const Tensor& bias,
+                      const Tensor& save_mean, const Tensor& save_invstd, const BatchNormGeom& g) {
+  dispatch_floating(x.dtype(), "batch_norm_apply", [&](auto tt) {
+    using T = typename decltype(tt)::type;
+    const T *xp = ptr<T>(x), *w = ptr<T>(weight), *b = ptr<T>(bias), *sm = ptr<T>(save_mean),
+            *si = ptr<T>(save_invstd);
+    T* y = ptr<T>(out);
+    std::vector<T> scale(static_cast<size_t>(g.c)), shift(static_cast<size_t>(g.c));
+    for (int64_t c = 0; c < g.c; ++c) {
+      scale[c] = math::bn_scale(si[c], w, c);
+      shift[c] = b ? b[c] : T(0);
+    }
+    // One (n, c) plane of s elements per item; [rows, C] tokens (s == 1) go a row at a time.
+    const int64_t planes = g.n * g.c, per_item = g.s == 1 ? g.c : g.s, items = g.s == 1 ? g.n : planes;
+    parallel_for(items, grain_for(per_item), [&](int64_t i0, int64_t i1) {
+      for (int64_t i = i0; i < i1; ++i) {
+        const T* xi = xp + i * per_item;
+        T* yi = y + i * per_item;
+        if (g.s == 1) {
+#pragma omp simd
+          for (int64_t c = 0; c < g.c; ++c) yi[c] = math::norm_apply(xi[c], sm[c], scale[c], shift[c]);
+        } else {
+          const int64_t c = i % g.c;
+          const T m = sm[c], k = scale[c], sh = shift[c];
+#pragma omp simd
+          for (int64_t s = 0; s < g.s; ++s) yi[s] = math::norm_apply(xi[s], m, k, sh);
         }
       }
     });

@@ -14,10 +14,13 @@ struct BatchNormGeom {
 namespace autost::kernels::cpu {
 // Training: batch statistics into save_mean/save_invstd and running stats updated in place.
 // Eval: save_mean/save_invstd from the running stats. Then out = (x - mean) invstd w + b.
+// batch_norm_apply: that last step alone, from given save_mean/save_invstd.
 void batch_norm_forward(const Tensor& out, const Tensor& save_mean, const Tensor& save_invstd, const Tensor& x,
                         const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
                         const Tensor& running_var, const BatchNormGeom& g, bool training, double momentum,
                         double eps);
+void batch_norm_apply(const Tensor& out, const Tensor& x, const Tensor& weight, const Tensor& bias,
+                      const Tensor& save_mean, const Tensor& save_invstd, const BatchNormGeom& g);
 void batch_norm_backward(const Tensor& gx, const Tensor& gw, const Tensor& gb, const Tensor& grad, const Tensor& x,
                          const Tensor& weight, const Tensor& save_mean, const Tensor& save_invstd,
                          const BatchNormGeom& g, bool training);
@@ -32,6 +35,8 @@ void batch_norm_forward(const Tensor& out, const Tensor& save_mean, const Tensor
                         const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
                         const Tensor& running_var, const BatchNormGeom& g, bool training, double momentum,
                         double eps);
+void batch_norm_apply(const Tensor& out, const Tensor& x, const Tensor& weight, const Tensor& bias,
+                      const Tensor& save_mean, const Tensor& save_invstd, const BatchNormGeom& g);
 void batch_norm_backward(const Tensor& gx, const Tensor& gw, const Tensor& gb, const Tensor& grad, const Tensor& x,
                          const Tensor& weight, const Tensor& save_mean, const Tensor& save_invstd,
                          const BatchNormGeom& g, bool training);

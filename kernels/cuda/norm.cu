@@ -75,8 +75,7 @@ __global__ void bn_apply_kernel(T* out, const T* x, BatchNormGeom g, const T* me
                                 const T* b, int64_t total) {
   AUTOST_GRID_STRIDE_LOOP(e, total) {
     const int64_t c = (e / g.s) % g.c;
-    const T scale = static_cast<T>(static_cast<double>(invstd[c]) * (w ? static_cast<double>(w[c]) : 1.0));
-    out[e] = math::norm_apply(x[e], mean[c], scale, b ? b[c] : T(0));
+    out[e] = math::norm_apply(x[e], mean[c], math::bn_scale(invstd[c], w, c), b ? b[c] : T(0));
   }
 }
 
@@ -222,6 +221,19 @@ void batch_norm_forward(const Tensor& out, const Tensor& save_mean, const Tensor
     AUTOST_CUDA_CHECK_LAUNCH();
     const int64_t total = x.numel();
     if (total == 0) return;
+    bn_apply_kernel<T><<<blocks_for(total), kThreads>>>(ptr<T>(out), ptr<T>(x), g, ptr<T>(save_mean),
+                                                        ptr<T>(save_invstd), ptr<T>(weight), ptr<T>(bias), total);
+    AUTOST_CUDA_CHECK_LAUNCH();
+  });
+}
+
+void batch_norm_apply(const Tensor& out, const Tensor& x, const Tensor& weight, const Tensor& bias,
+                      const Tensor& save_mean, const Tensor& save_invstd, const BatchNormGeom& g) {
+  AUTOST_CUDA_CHECK(cudaSetDevice(x.device().index));
+  const int64_t total = x.numel();
+  if (total == 0) return;
+  dispatch_floating(x.dtype(), "batch_norm_apply", [&](auto tt) {
+    using T = typename decltype(tt)::type;
     bn_apply_kernel<T><<<blocks_for(total), kThreads>>>(ptr<T>(out), ptr<T>(x), g, ptr<T>(save_mean),
                                                         ptr<T>(save_invstd), ptr<T>(weight), ptr<T>(bias), total);
     AUTOST_CUDA_CHECK_LAUNCH();

@@ -28,6 +28,13 @@ AUTOST_HD T norm_apply(T x, T mean, T scale, T bias) {
   return (x - mean) * scale + bias;
 }
 
+// The per-channel scale invstd * w in T, rounded once from double: the forward, its CUDA twin
+// and batch_norm_apply all take it from here so that a recomputed output matches bit for bit.
+template <class T>
+AUTOST_HD T bn_scale(T invstd, const T* w, int64_t c) {
+  return static_cast<T>(static_cast<double>(invstd) * (w ? static_cast<double>(w[c]) : 1.0));
+}
+
 // Batch-norm input gradient as dx = g * k_g + (x - mean) * k_x + k_c per channel. With M elements
 // per channel, sum_g = sum(g) and sum_gxc = sum(g * (x - mean)):
 //   training: dx = w invstd (g - sum_g / M - (x - mean) invstd^2 sum_gxc / M)

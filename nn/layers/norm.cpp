@@ -24,13 +24,23 @@ void BatchNorm::state_changed() {
   if (num_batches_tracked.defined()) batches_ = num_batches_tracked.item<int64_t>();
 }
 
+void BatchNorm::count_batch() {
+  if (!num_batches_tracked.defined()) return;
+  NoGradGuard no_grad;
+  num_batches_tracked.fill_(static_cast<double>(++batches_));
+}
+
+bool BatchNorm::begin_fused_forward(const Tensor& x) {
+  if (!is_training() || (sync_ && sync_->is_distributed())) return false;
+  check_input(x);
+  count_batch();
+  return true;
+}
+
 Tensor BatchNorm::forward(const Tensor& x) {
   check_input(x);
   const bool tracking = running_mean.defined();
-  if (is_training() && tracking) {
-    NoGradGuard no_grad;
-    num_batches_tracked.fill_(static_cast<double>(++batches_));
-  }
+  if (is_training()) count_batch();
   if (is_training() && sync_ && sync_->is_distributed())
     return sync_batch_norm(x, weight, bias, running_mean, running_var, momentum, eps, *sync_);
   // Without running statistics, batch statistics normalise in eval mode too (torch's rule).

@@ -16,6 +16,10 @@ class BatchNorm : public Module {
   // the group must outlive the module. Eval mode and single-process groups are unaffected.
   void set_sync(ProcessGroup* group) { sync_ = group; }
   ProcessGroup* sync_group() const { return sync_; }
+  // For ops that fuse this normalisation with what follows (spiking/bn_fire.h): where forward(x)
+  // would run the plain training-mode batch_norm, checks x, counts the batch as forward does and
+  // returns true; otherwise (eval, synchronised statistics) does nothing and returns false.
+  bool begin_fused_forward(const Tensor& x);
 
   int64_t num_features;
   double eps, momentum;
@@ -27,6 +31,7 @@ class BatchNorm : public Module {
             bool track_running_stats, DType dtype);
   virtual void check_input(const Tensor& x) const = 0;
   void state_changed() override;
+  void count_batch();
 
  private:
   int64_t batches_ = 0;  // host copy of num_batches_tracked, so counting never waits on a device

@@ -1,5 +1,6 @@
 // Fused LIF / PLIF neurons: CUDA against CPU on awkward neuron counts, both dtypes, including the
 // PLIF w gradient (reduced per block and then over blocks on the device).
+#include "spiking/bn_fire.h"
 #include "spiking/neuron.h"
 #include "tests/harness.h"
 
@@ -56,6 +57,26 @@ TEST_CASE("cuda plif matches cpu, w gradient included") {
             [&](const std::vector<Tensor>& in) { return spiking::plif(in[0], in[1], o); }, {input(shape, 4, dt), w},
             tol, tol);
       }
+    }
+  }
+}
+
+TEST_CASE("cuda batch_norm_fire matches cpu: spikes and the gradients of x, weight, bias and PLIF w") {
+  for (DType dt : {kFloat32, kFloat64}) {
+    for (Shape shape : {Shape{4 * 33, 7}, Shape{4, 5, 9, 11}}) {
+      INFO("dtype ", dtype_name(dt), " shape ", shape);
+      const int64_t c = shape[1];
+      Tensor w = full({}, -0.3, TensorOptions(dt));
+      w.set_requires_grad(true);
+      const double tol = dt == kFloat32 ? 1e-4 : 1e-10;
+      test::check_cuda_matches_cpu(
+          [&](const std::vector<Tensor>& in) {
+            spiking::BatchNormFireArgs a;
+            a.weight = in[1], a.bias = in[2], a.plif_w = in[3], a.T = 4;
+            return spiking::batch_norm_fire(in[0], a);
+          },
+          {input(shape, 5, dt), test::random_leaf({c}, 6, dt, 1, 3), test::random_leaf({c}, 7, dt, 0, 1), w}, tol,
+          tol);
     }
   }
 }
