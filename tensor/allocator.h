@@ -16,10 +16,13 @@ struct MemoryStats {
   int64_t reserved_bytes = 0; // obtained from the system (CUDA: includes the cache)
 };
 
-// CPU blocks of 256 KiB and more are cached by size for reuse (up to 4 GiB idle).
+// CPU blocks of 256 KiB and more are mapped directly and cached by size for reuse, the idle ones
+// bounded so that the cache never takes the footprint past the high-water mark of live tensors.
 void* cpu_allocate(size_t nbytes);
 void cpu_free(void* p, size_t nbytes);
 void cpu_empty_cache();
+// False in AddressSanitizer builds, where every CPU block goes straight back to the system.
+bool cpu_cache_enabled();
 
 // CUDA caching allocator; both throw autost::Error when built without CUDA.
 void* cuda_allocate(size_t nbytes, int device);

@@ -169,6 +169,42 @@ TEST_CASE("CPU allocator: aligned, tracks current and peak bytes") {
   CHECK(memory_stats(Device::cpu()).peak_bytes >= before + 8000);
 }
 
+TEST_CASE("CPU allocator: idle cached blocks never take the footprint past the high-water mark") {
+  // Each test case runs in a process of its own under CTest, so the high-water mark is this case's.
+  cpu_empty_cache();
+  auto idle = [] {
+    MemoryStats m = memory_stats(Device::cpu());
+    return m.reserved_bytes - m.current_bytes;
+  };
+  const int64_t mib = int64_t{1} << 20;
+  if (!cpu_cache_enabled()) {  // sanitizer builds: every block goes straight back
+    { Tensor big = empty({8 * mib}, kUInt8); }
+    CHECK(idle() == 0);
+    return;
+  }
+  { Tensor big = empty({8 * mib}, kUInt8); }
+  CHECK(idle() == 8 * mib);  // kept for reuse
+  {
+    Tensor again = empty({8 * mib}, kUInt8);  // same size: served from the cache
+    CHECK(idle() == 0);
+  }
+  {
+    // A different size misses; keeping the idle 8 MiB block beside a new 1 MiB one would exceed
+    // the 8 MiB ever live at once, so the idle block is given back first.
+    Tensor small = empty({mib}, kUInt8);
+    CHECK(idle() == 0);
+    CHECK(memory_stats(Device::cpu()).reserved_bytes <= 8 * mib + mib / 2);
+  }
+  CHECK(idle() == mib);
+  {
+    // Under the high-water mark both fit: the idle 1 MiB block stays cached.
+    Tensor mid = empty({4 * mib}, kUInt8);
+    CHECK(idle() == mib);
+  }
+  cpu_empty_cache();
+  CHECK(idle() == 0);
+}
+
 TEST_CASE("npy round trip and bad files") {
   std::string dir = "npy_test_tmp";
   std::string p = dir + ".npy";
