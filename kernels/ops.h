@@ -90,8 +90,13 @@ struct Pool2dParams {
   bool ceil_mode = false;
   bool count_include_pad = true;  // avg_pool2d only
 };
-// Returns the output and the int64 argmax index (within each H*W plane) for backward.
+// Returns the output and the int64 argmax index (within each H*W plane), torch's return_indices.
 std::pair<Tensor, Tensor> max_pool2d(const Tensor& x, const Pool2dParams& p);
+// Returns the output and the argmax as a uint8 position inside its window (kh_off * kernel_w +
+// kw_off): 1 byte per output for backward instead of 8. Needs max_pool2d_offsets_fit(p).
+std::pair<Tensor, Tensor> max_pool2d_with_offsets(const Tensor& x, const Pool2dParams& p);
+bool max_pool2d_offsets_fit(const Pool2dParams& p);  // kernel_h * kernel_w <= 256
+// `indices` is either form above (int64 flat indices or uint8 window offsets), told by its dtype.
 Tensor max_pool2d_backward(const Tensor& grad, const Tensor& indices, const Shape& x_shape, const Pool2dParams& p);
 Tensor avg_pool2d(const Tensor& x, const Pool2dParams& p);
 Tensor avg_pool2d_backward(const Tensor& grad, const Shape& x_shape, const Pool2dParams& p);

@@ -53,23 +53,39 @@ void check_grad(const char* op, const Tensor& grad, const Shape& x_shape) {
                " not supported (float32 or float64)");
 }
 
+// The max pool with its argmax in either form: int64 flat indices or uint8 window offsets.
+std::pair<Tensor, Tensor> max_pool2d_as(const char* op, const Tensor& x, const Pool2dParams& p, DType argmax) {
+  math::PoolGeom g = plan(op, x, p);
+  Tensor y = empty(out_shape(x, g), TensorOptions(x.dtype()).device(x.device()));
+  Tensor idx = empty(out_shape(x, g), TensorOptions(argmax).device(x.device()));
+  if (y.numel() == 0) return {y, idx};
+  AUTOST_BACKEND(x.device(), op, max_pool2d, y, idx, raw_contiguous(x), g);
+  return {y, idx};
+}
+
 }  // namespace
 
+bool max_pool2d_offsets_fit(const Pool2dParams& p) { return p.kernel[0] * p.kernel[1] <= math::kMaxOffsetWindow; }
+
 std::pair<Tensor, Tensor> max_pool2d(const Tensor& x, const Pool2dParams& p) {
-  math::PoolGeom g = plan("max_pool2d", x, p);
-  Tensor y = empty(out_shape(x, g), TensorOptions(x.dtype()).device(x.device()));
-  Tensor idx = empty(out_shape(x, g), TensorOptions(kInt64).device(x.device()));
-  if (y.numel() == 0) return {y, idx};
-  AUTOST_BACKEND(x.device(), "max_pool2d", max_pool2d, y, idx, raw_contiguous(x), g);
-  return {y, idx};
+  return max_pool2d_as("max_pool2d", x, p, kInt64);
+}
+
+std::pair<Tensor, Tensor> max_pool2d_with_offsets(const Tensor& x, const Pool2dParams& p) {
+  AUTOST_CHECK(max_pool2d_offsets_fit(p), "max_pool2d_with_offsets: kernel [", p.kernel[0], ", ", p.kernel[1],
+               "] has more than ", math::kMaxOffsetWindow, " elements, too many for uint8 window offsets");
+  return max_pool2d_as("max_pool2d_with_offsets", x, p, kUInt8);
 }
 
 Tensor max_pool2d_backward(const Tensor& grad, const Tensor& indices, const Shape& x_shape, const Pool2dParams& p) {
   check_grad("max_pool2d_backward", grad, x_shape);
-  AUTOST_CHECK(indices.defined() && indices.shape() == grad.shape() && indices.dtype() == kInt64 &&
-                   indices.device() == grad.device(),
-               "max_pool2d_backward: indices must be int64 of the gradient's shape ", grad.shape(), " on ",
-               grad.device());
+  AUTOST_CHECK(indices.defined() && indices.shape() == grad.shape() &&
+                   (indices.dtype() == kInt64 || indices.dtype() == kUInt8) && indices.device() == grad.device(),
+               "max_pool2d_backward: indices must be int64 (flat) or uint8 (window offsets) of the gradient's shape ",
+               grad.shape(), " on ", grad.device(), ", got ", indices.defined() ? indices.shape() : Shape{}, " ",
+               indices.defined() ? dtype_name(indices.dtype()) : "undefined");
+  AUTOST_CHECK(indices.dtype() != kUInt8 || max_pool2d_offsets_fit(p), "max_pool2d_backward: kernel [", p.kernel[0],
+               ", ", p.kernel[1], "] is too large for uint8 window offsets");
   math::PoolGeom g = plan_shape("max_pool2d_backward", x_shape, p);
   AUTOST_CHECK(grad.size(2) == g.OH && grad.size(3) == g.OW, "max_pool2d_backward: gradient ", grad.shape(),
                " does not match the pooled size of input ", x_shape);

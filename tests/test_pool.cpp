@@ -4,6 +4,7 @@
 #include <limits>
 #include <string>
 
+#include "tensor/allocator.h"
 #include "tensor/npy.h"
 #include "tests/harness.h"
 
@@ -60,6 +61,7 @@ std::vector<kernels::Pool2dParams> configs() {
 
 }  // namespace
 
+
 TEST_CASE("max_pool2d and avg_pool2d match naive loops (padding, ceil_mode, count_include_pad)") {
   Tensor x = rand64({2, 3, 9, 8}, 1);
   int i = 0;
@@ -112,6 +114,112 @@ TEST_CASE("pooling backward matches a naive scatter") {
   }
 }
 
+namespace {
+
+// Inputs whose windows tie: binary spikes (many windows hold several 1s, or only 0s), a constant
+// plane (every window a tie, padding included), and random values for contrast.
+std::vector<Tensor> argmax_inputs(const Shape& s) {
+  Tensor spikes = gt(rand64(s, 7), 0.3).to(kFloat64);
+  return {spikes, zeros(s, kFloat64), full(s, -2.0, kFloat64), rand64(s, 8)};
+}
+
+std::vector<kernels::Pool2dParams> offset_configs() {
+  std::vector<kernels::Pool2dParams> c = configs();
+  c.push_back(pp({3, 3}, {1, 1}, {1, 1}, false));
+  c.push_back(pp({3, 3}, {2, 2}, {1, 1}, true));
+  c.push_back(pp({2, 2}, {1, 1}, {0, 0}, true));
+  c.push_back(pp({4, 3}, {3, 3}, {2, 1}, true));
+  c.push_back(pp({1, 1}, {2, 2}, {0, 0}, false));
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("max_pool2d window offsets name the same argmax as flat indices; backward is bit-identical") {
+  const Shape shape{2, 3, 11, 13};
+  int i = 0;
+  for (const auto& p : offset_configs()) {
+    int j = 0;
+    for (const Tensor& x64 : argmax_inputs(shape)) {
+      for (DType dt : {kFloat64, kFloat32}) {
+        INFO("config ", i, " input ", j, " ", std::string(dtype_name(dt)));
+        Tensor x = x64.to(dt);
+        auto [y, idx] = kernels::max_pool2d(x, p);
+        auto [yo, off] = kernels::max_pool2d_with_offsets(x, p);
+        CHECK(off.dtype() == kUInt8);
+        CHECK_CLOSE(yo, y, 0, 0);
+        // The ties break as in the naive loop (first max in row-major window order), in both forms.
+        CHECK_CLOSE(idx, naive_pool(x64, p, true).second, 0, 0);
+        // Offset -> flat index, written out here rather than through kernels/math/pool.h.
+        const int64_t OH = y.size(2), OW = y.size(3), W = shape[3];
+        std::vector<int64_t> iv = idx.to_vector<int64_t>(), from_off;
+        std::vector<uint8_t> ov = off.to_vector<uint8_t>();
+        for (size_t o = 0; o < ov.size(); ++o) {
+          const int64_t oh = static_cast<int64_t>(o) / OW % OH, ow = static_cast<int64_t>(o) % OW;
+          const int64_t h = oh * p.stride[0] - p.padding[0] + ov[o] / p.kernel[1];
+          const int64_t w = ow * p.stride[1] - p.padding[1] + ov[o] % p.kernel[1];
+          from_off.push_back(h * W + w);
+        }
+        CHECK(from_off == iv);
+        Tensor g = rand64(y.shape(), 9).to(dt);
+        Tensor gi = kernels::max_pool2d_backward(g, idx, x.shape(), p);
+        Tensor go = kernels::max_pool2d_backward(g, off, x.shape(), p);
+        CHECK(go.dtype() == dt);
+        CHECK_CLOSE(go, gi, 0, 0);
+      }
+      ++j;
+    }
+    ++i;
+  }
+}
+
+TEST_CASE("max_pool2d window offsets: ties pick the first real element, padding never") {
+  // All-zero plane, 3x3 stride 2 pad 1: the top-left window starts at (-1, -1), so its first real
+  // element, (0, 0), is window offset 1 * 3 + 1 = 4; the next one along starts at column 1 (offset 3).
+  auto [y, off] = kernels::max_pool2d_with_offsets(zeros({1, 1, 4, 4}, kFloat64), pp({3, 3}, {2, 2}, {1, 1}, false));
+  CHECK(off.to_vector<uint8_t>() == std::vector<uint8_t>{4, 3, 1, 0});
+  // Two spikes in one 2x2 window: the first in row-major order wins.
+  auto [y2, off2] =
+      kernels::max_pool2d_with_offsets(from_vector({0, 1, 1, 1}, {1, 1, 2, 2}, kFloat32), pp({2, 2}, {2, 2}, {0, 0}, false));
+  CHECK(off2.to_vector<uint8_t>() == std::vector<uint8_t>{1});
+}
+
+TEST_CASE("max_pool2d window offsets up to 255; larger windows fall back to int64 indices") {
+  // A 16x16 window has 256 positions: the last, offset 255, still fits a uint8.
+  std::vector<double> v(256, 0.0);
+  v[255] = 1.0;
+  Tensor x = from_vector(v, {1, 1, 16, 16}, kFloat64);
+  auto [y, off] = kernels::max_pool2d_with_offsets(x, pp({16, 16}, {16, 16}, {0, 0}, false));
+  CHECK(off.to_vector<uint8_t>() == std::vector<uint8_t>{255});
+  CHECK_CLOSE(kernels::max_pool2d_backward(ones({1, 1, 1, 1}, kFloat64), off, x.shape(),
+                                           pp({16, 16}, {16, 16}, {0, 0}, false)),
+              x, 0, 0);
+  // 17x16 has 272 positions: the kernel refuses offsets, autograd saves int64 indices instead.
+  const kernels::Pool2dParams big = pp({17, 16}, {1, 1}, {0, 0}, false);
+  CHECK(!kernels::max_pool2d_offsets_fit(big));
+  CHECK_THROWS_WITH_AS(kernels::max_pool2d_with_offsets(rand64({1, 1, 18, 17}, 1), big),
+                       doctest::Contains("max_pool2d_with_offsets"), Error);
+  CHECK_GRADCHECK([&](const std::vector<Tensor>& in) { return max_pool2d(in[0], big.kernel, big.stride, big.padding); },
+                  std::vector<Tensor>{leaf64({1, 2, 18, 17}, 11)});
+}
+
+TEST_CASE("max_pool2d autograd saves one byte per output for backward") {
+  Tensor x = leaf64({2, 3, 32, 32}, 12);
+  const int64_t before = memory_stats(Device::cpu()).current_bytes;
+  Tensor y = max_pool2d(x, {3, 3}, {2, 2}, {1, 1});
+  // Live now: the output (8 bytes an element) and the saved argmax (1 byte an element).
+  CHECK(memory_stats(Device::cpu()).current_bytes - before == y.numel() * 9);
+  // Binary spike input with ties, through autograd: the gradient each input gets is the naive one.
+  Tensor s = gt(rand64({2, 3, 9, 10}, 13), 0.5).to(kFloat64);
+  s.set_requires_grad(true);
+  const kernels::Pool2dParams p = pp({3, 3}, {2, 2}, {1, 1}, true);
+  Tensor ys = max_pool2d(s, p.kernel, p.stride, p.padding, p.ceil_mode);
+  Tensor g = rand64(ys.shape(), 14);
+  ys.backward(g);
+  auto [yref, iref] = naive_pool(s.detach(), p, true);
+  CHECK_CLOSE(s.grad(), kernels::max_pool2d_backward(g, iref, s.shape(), p), 0, 0);
+}
+
 TEST_CASE("pooling gradients (gradcheck)") {
   for (const auto& p : configs()) {
     CHECK_GRADCHECK(
@@ -147,4 +255,7 @@ TEST_CASE("pooling errors name the op and the shapes") {
   CHECK_THROWS_WITH_AS(avg_pool2d(zeros({1, 1, 4, 4}), {2, 2}, {0, 2}), doctest::Contains("stride"), Error);
   CHECK_THROWS_WITH_AS(max_pool2d(zeros({1, 1, 4, 4}, kInt64), {2, 2}, {2, 2}), doctest::Contains("max_pool2d"),
                        Error);
+  CHECK_THROWS_WITH_AS(kernels::max_pool2d_backward(zeros({1, 1, 2, 2}), zeros({1, 1, 2, 2}, kInt32), {1, 1, 4, 4},
+                                                   pp({2, 2}, {2, 2}, {0, 0}, false)),
+                       doctest::Contains("int64 (flat) or uint8 (window offsets)"), Error);
 }

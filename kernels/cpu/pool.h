@@ -1,6 +1,7 @@
 #pragma once
 // Pooling backends over contiguous [planes, H, W] inputs (planes = N * C); shapes and the geometry
-// are checked by kernels/pool.cpp.
+// are checked by kernels/pool.cpp. Max pooling's `indices` hold the argmax as int64 flat plane
+// indices or as uint8 window offsets (kernels/math/pool.h); the backends tell them by dtype.
 #include "kernels/math/pool.h"
 #include "tensor/tensor.h"
 

@@ -75,3 +75,32 @@ TEST_CASE("cuda pooling matches cpu") {
         1e-6, 1e-6);
   }
 }
+
+TEST_CASE("cuda max_pool2d window offsets match cpu and the int64 path, ties included") {
+  const kernels::Pool2dParams params[] = {
+      {{3, 3}, {2, 2}, {1, 1}, false, true}, {{3, 3}, {1, 1}, {1, 1}, false, true},
+      {{2, 3}, {2, 2}, {1, 1}, true, true},  {{4, 3}, {3, 3}, {2, 1}, true, true}};
+  for (DType dt : {kFloat32, kFloat64}) {
+    Tensor random = leaf({2, 5, 33, 31}, 41, dt).detach();
+    Tensor spikes = gt(random, 0.4).to(dt);  // binary input: many windows tie
+    for (const Tensor& x : {random, spikes, zeros({2, 5, 33, 31}, dt)}) {
+      for (const auto& p : params) {
+        INFO(std::string(dtype_name(dt)), " kernel [", p.kernel[0], ", ", p.kernel[1], "] ceil ", p.ceil_mode);
+        auto [y_cpu, off_cpu] = kernels::max_pool2d_with_offsets(x, p);
+        auto [y_gpu, off_gpu] = kernels::max_pool2d_with_offsets(x.to(Device::cuda()), p);
+        auto [yi_gpu, idx_gpu] = kernels::max_pool2d(x.to(Device::cuda()), p);
+        REQUIRE(off_gpu.device().is_cuda());
+        CHECK(off_gpu.dtype() == kUInt8);
+        CHECK_CLOSE(y_gpu.cpu(), y_cpu, 0, 0);
+        CHECK(off_gpu.cpu().to_vector<uint8_t>() == off_cpu.to_vector<uint8_t>());
+        Tensor g = test::random_leaf(y_cpu.shape(), 42, dt).detach();
+        Tensor gx_cpu = kernels::max_pool2d_backward(g, off_cpu, x.shape(), p);
+        Tensor gx_off = kernels::max_pool2d_backward(g.to(Device::cuda()), off_gpu, x.shape(), p);
+        Tensor gx_idx = kernels::max_pool2d_backward(g.to(Device::cuda()), idx_gpu, x.shape(), p);
+        // Same argmax, same summation order (the gather visits windows in output order): identical.
+        CHECK_CLOSE(gx_off.cpu(), gx_idx.cpu(), 0, 0);
+        CHECK_CLOSE(gx_off.cpu(), gx_cpu, 0, 0);
+      }
+    }
+  }
+}
