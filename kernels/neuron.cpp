@@ -22,8 +22,13 @@ void check_params(const char* op, double tau, const Tensor& w, const NeuronParam
 
 }  // namespace
 
-NeuronForwardResult neuron_forward(const Tensor& x_in, double tau, const Tensor& w, const NeuronParams& p,
+NeuronForwardResult neuron_forward(const Tensor& x, double tau, const Tensor& w, const NeuronParams& p,
                                    bool save) {
+  return neuron_forward(x, tau, w, p, NeuronOutputs{true, save, save});
+}
+
+NeuronForwardResult neuron_forward(const Tensor& x_in, double tau, const Tensor& w, const NeuronParams& p,
+                                   NeuronOutputs outputs) {
   const char* op = "neuron_forward";
   check_floating(op, x_in);
   AUTOST_CHECK(x_in.dim() >= 1 && x_in.shape()[0] >= 1, op, ": input must be [T, ...] with T >= 1, got shape ",
@@ -33,12 +38,11 @@ NeuronForwardResult neuron_forward(const Tensor& x_in, double tau, const Tensor&
   Tensor x = raw_contiguous(x_in);
   const int64_t T = x.shape()[0], N = T ? x.numel() / T : 0;
   TensorOptions opts = TensorOptions(x.dtype()).device(x.device());
+  AUTOST_CHECK(outputs.spikes || outputs.mask || outputs.h, op, ": no output requested");
   NeuronForwardResult r;
-  r.spikes = empty(x.shape(), opts);
-  if (save) {
-    r.mask = empty(x.shape(), TensorOptions(kUInt8).device(x.device()));
-    r.h = empty(x.shape(), opts);
-  }
+  if (outputs.spikes) r.spikes = empty(x.shape(), opts);
+  if (outputs.mask) r.mask = empty(x.shape(), TensorOptions(kUInt8).device(x.device()));
+  if (outputs.h) r.h = empty(x.shape(), opts);
   if (N > 0) AUTOST_BACKEND(x.device(), op, neuron_forward, r.spikes, r.mask, r.h, x, 1.0 / tau, w, p, T, N);
   return r;
 }

@@ -26,9 +26,18 @@ struct NeuronForwardResult {
   Tensor h;       // [T, ...] charged potential before firing (undefined unless save)
 };
 
+// Which of the three outputs a forward writes. The fused BatchNorm + neuron op needs spikes and
+// mask in forward and only H when it recomputes for backward; nothing else is written or allocated.
+struct NeuronOutputs {
+  bool spikes = true, mask = false, h = false;
+};
+
 // x: [T, ...] with T >= 1. w: undefined (decay k = 1/tau) or a 0-D tensor of x's dtype and device.
+// save: the mask and H that neuron_backward needs, besides the spikes.
 NeuronForwardResult neuron_forward(const Tensor& x, double tau, const Tensor& w, const NeuronParams& p,
                                    bool save);
+NeuronForwardResult neuron_forward(const Tensor& x, double tau, const Tensor& w, const NeuronParams& p,
+                                   NeuronOutputs outputs);
 
 struct NeuronBackwardResult {
   Tensor gx;  // [T, ...]

@@ -26,7 +26,8 @@ class BatchNormFireBackward : public Node {
     if (!g[0].defined()) return std::vector<Tensor>(next_edges.size());
     const Shape& steps = mask_.shape();  // [T, n]
     Tensor y = kernels::batch_norm_apply(x_, weight_, bias_, mean_, invstd_);
-    Tensor h = kernels::neuron_forward(raw_view(y, steps), tau_, plif_w_, p_, true).h;
+    const kernels::NeuronOutputs only_h{false, false, true};
+    Tensor h = kernels::neuron_forward(raw_view(y, steps), tau_, plif_w_, p_, only_h).h;
     y = Tensor();
     const bool need_w = plif_w_.defined() && wants_grad(*this, 3);
     kernels::NeuronBackwardResult n =
@@ -58,8 +59,9 @@ Tensor batch_norm_fire(const Tensor& x, const BatchNormFireArgs& a) {
   kernels::BatchNormResult bn =
       kernels::batch_norm(x, a.weight, a.bias, a.running_mean, a.running_var, true, a.momentum, a.eps);
   const Shape steps{a.T, x.numel() / a.T};
-  kernels::NeuronForwardResult f = kernels::neuron_forward(
-      raw_view(bn.out, steps), a.tau, a.plif_w.defined() ? saved(a.plif_w) : Tensor(), a.neuron, grad);
+  kernels::NeuronForwardResult f =
+      kernels::neuron_forward(raw_view(bn.out, steps), a.tau, a.plif_w.defined() ? saved(a.plif_w) : Tensor(),
+                              a.neuron, kernels::NeuronOutputs{true, grad, false});
   Tensor spikes = raw_view(f.spikes, x.shape());
   if (grad) {
     set_history(spikes, make_node<BatchNormFireBackward>(inputs, saved(x), bn.save_mean, bn.save_invstd, f.mask, a));
@@ -73,7 +75,9 @@ Tensor normalise_and_fire(nn::Module& bn_module, nn::Module& neuron_module, cons
   auto* neuron = dynamic_cast<SpikingNode*>(&neuron_module);
   // BatchNorm2d over tokens runs on a [rows, C, 1, 1] view (the ImageNet MLP); same statistics.
   const bool token_2d = bn_module.type_name() == "BatchNorm2d" && x.dim() == 2;
-  auto unfused = [&] { return fire(neuron_module, x.dim() == 2 ? apply_token_batch_norm(bn_module, x) : bn_module(x), T); };
+  auto unfused = [&] {
+    return fire(neuron_module, x.dim() == 2 ? apply_token_batch_norm(bn_module, x) : bn_module(x), T);
+  };
   if (!bn || !neuron || !GradMode::enabled() || nn::forward_hook_installed() ||
       !needs_grad({x, bn->weight, bn->bias, neuron->decay_weight()}))
     return unfused();

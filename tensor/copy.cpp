@@ -127,7 +127,7 @@ void memcpy_across(const Tensor& dst, const Tensor& src) {
 }  // namespace
 
 void copy_into(const Tensor& dst, const Tensor& src) {
-  dst.impl()->storage->set_byte_shadow(nullptr);  // the values change: their byte copy is stale
+  dst.impl()->storage->drop_byte_shadow();  // the values change: their byte copy is stale
   Tensor s = src;
   if (s.shape() != dst.shape()) s = raw_expand(s, dst.shape());
   if (dst.numel() == 0) return;
@@ -179,7 +179,7 @@ Tensor raw_to_dtype(const Tensor& t, DType d) {
 
 void raw_fill(const Tensor& t, double value) {
   if (t.numel() == 0) return;
-  t.impl()->storage->set_byte_shadow(nullptr);
+  t.impl()->storage->drop_byte_shadow();
   if (t.is_cuda()) {
     if (t.is_contiguous()) {
       fill_cuda(t, value);

@@ -25,6 +25,11 @@ class Storage {
   // instead of the floats (autograd/node.h saved_compact). Writes through copy/fill drop it.
   const std::shared_ptr<Storage>& byte_shadow() const { return byte_shadow_; }
   void set_byte_shadow(std::shared_ptr<Storage> bytes) { byte_shadow_ = std::move(bytes); }
+  // Before a write. Reads only when there is none, so threads filling disjoint slices of one
+  // ordinary tensor do not race on it.
+  void drop_byte_shadow() {
+    if (byte_shadow_) byte_shadow_.reset();
+  }
 
  private:
   void* data_ = nullptr;

@@ -326,6 +326,26 @@ TEST_CASE("only the inputs that require grad get one; no grad mode saves nothing
   CHECK_FALSE(r.h.defined());
 }
 
+TEST_CASE("neuron_forward writes exactly the outputs asked for, with the same values") {
+  for (DType dt : {kFloat32, kFloat64}) {
+    Tensor x = load("x").to(dt), w = full({}, 0.3, TensorOptions(dt));
+    for (const Tensor& decay : {Tensor(), w}) {
+      kernels::NeuronForwardResult all = kernels::neuron_forward(x, 2.0, decay, {}, true);
+      const kernels::NeuronOutputs spikes_and_mask{true, true, false}, only_h{false, false, true};
+      kernels::NeuronForwardResult sm = kernels::neuron_forward(x, 2.0, decay, {}, spikes_and_mask);
+      kernels::NeuronForwardResult h = kernels::neuron_forward(x, 2.0, decay, {}, only_h);
+      CHECK_CLOSE(sm.spikes, all.spikes, 0, 0);
+      CHECK_CLOSE(sm.mask, all.mask, 0, 0);
+      CHECK_FALSE(sm.h.defined());
+      CHECK_CLOSE(h.h, all.h, 0, 0);
+      CHECK_FALSE(h.spikes.defined());
+      CHECK_FALSE(h.mask.defined());
+    }
+    CHECK_THROWS_WITH_AS(kernels::neuron_forward(x, 2.0, Tensor(), {}, kernels::NeuronOutputs{false, false, false}),
+                         "neuron_forward: no output requested", Error);
+  }
+}
+
 TEST_CASE("LIFNode and PLIFNode modules") {
   Tensor x = load("x");
   spiking::LIFNode lif;

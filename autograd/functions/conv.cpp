@@ -14,7 +14,8 @@ class Conv2dBackward : public Node {
   std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
     Tensor gx, gw, gb;
     if (wants_grad(*this, 0)) gx = kernels::conv2d_backward_input(g[0], w_, x_shape_, p_);
-    if (wants_grad(*this, 1)) gw = kernels::conv2d_backward_weight(g[0], unpack_saved(x_, g[0].dtype()), w_shape_, p_);
+    if (wants_grad(*this, 1))
+      gw = kernels::conv2d_backward_weight(g[0], unpack_saved(x_, g[0].dtype()), w_shape_, p_);
     if (wants_grad(*this, 2)) gb = kernels::conv2d_backward_bias(g[0]);
     return {gx, gw, gb};
   }

@@ -38,7 +38,7 @@ math::NeuronConsts<T> local_consts(const math::NeuronConsts<T>& c) {
   return l;
 }
 
-template <class T, bool Save>
+template <class T, bool Spikes, bool Mask, bool H>
 void forward_impl(T* spikes, uint8_t* mask, T* hsave, const T* x, T k, const math::NeuronConsts<T>& consts,
                   int64_t nt, int64_t N) {
   const int64_t nb = (N + kBlock - 1) / kBlock;
@@ -55,18 +55,16 @@ void forward_impl(T* spikes, uint8_t* mask, T* hsave, const T* x, T k, const mat
         for (int64_t t = 0; t < nt; ++t) {
           const int64_t o = t * N + i0;
           const T* __restrict xt = x + o;
-          T* __restrict st = spikes + o;
-          T* __restrict ht = Save ? hsave + o : nullptr;
-          uint8_t* __restrict mt = Save ? mask + o : nullptr;
+          T* __restrict st = Spikes ? spikes + o : nullptr;
+          T* __restrict ht = H ? hsave + o : nullptr;
+          uint8_t* __restrict mt = Mask ? mask + o : nullptr;
 #pragma omp simd
           for (int64_t i = 0; i < n; ++i) {
             T h = math::neuron_charge(v[i], xt[i], kl, cl);
             T s = math::neuron_fire(h, cl);
-            st[i] = s;
-            if constexpr (Save) {
-              ht[i] = h;
-              mt[i] = static_cast<uint8_t>(s);
-            }
+            if constexpr (Spikes) st[i] = s;
+            if constexpr (H) ht[i] = h;
+            if constexpr (Mask) mt[i] = static_cast<uint8_t>(s);
             v[i] = math::neuron_reset(h, s, cl);
           }
         }
@@ -135,10 +133,18 @@ void neuron_forward(const Tensor& spikes, const Tensor& mask, const Tensor& h, c
     using V = typename decltype(tt)::type;
     auto c = neuron_consts<V>(p);
     V kk = decay_of<V>(k, w);
-    if (mask.defined())
-      forward_impl<V, true>(spikes.data<V>(), mask.data<uint8_t>(), h.data<V>(), x.data<V>(), kk, c, T, N);
-    else
-      forward_impl<V, false>(spikes.data<V>(), nullptr, nullptr, x.data<V>(), kk, c, T, N);
+    V* sp = spikes.defined() ? spikes.data<V>() : nullptr;
+    uint8_t* mp = mask.defined() ? mask.data<uint8_t>() : nullptr;
+    V* hp = h.defined() ? h.data<V>() : nullptr;
+    const V* xp = x.data<V>();
+    // The output sets callers use (kernels/neuron.h NeuronOutputs), each its own instantiation.
+    auto run = [&](auto impl) { impl(sp, mp, hp, xp, kk, c, T, N); };
+    if (sp && mp && hp) run(forward_impl<V, true, true, true>);
+    else if (sp && mp) run(forward_impl<V, true, true, false>);
+    else if (sp && !hp) run(forward_impl<V, true, false, false>);
+    else if (hp && !sp && !mp) run(forward_impl<V, false, false, true>);
+    else AUTOST_FAIL("neuron_forward: unsupported set of outputs (spikes ", sp != nullptr, ", mask ", mp != nullptr,
+                     ", H ", hp != nullptr, ")");
   });
 }
 

@@ -15,7 +15,7 @@ __device__ T decay_of(const T* w, T k) {
   return w ? math::Sigmoid::f(*w) : k;
 }
 
-template <class T, bool Save>
+template <class T, bool Spikes, bool Mask, bool H>
 __global__ void neuron_forward_kernel(T* spikes, uint8_t* mask, T* hs, const T* x, const T* w, T k_const,
                                       math::NeuronConsts<T> c, int64_t nt, int64_t n) {
   const T k = decay_of(w, k_const);
@@ -25,11 +25,9 @@ __global__ void neuron_forward_kernel(T* spikes, uint8_t* mask, T* hs, const T* 
       const int64_t o = t * n + i;
       T h = math::neuron_charge(v, x[o], k, c);
       T s = math::neuron_fire(h, c);
-      spikes[o] = s;
-      if constexpr (Save) {
-        hs[o] = h;
-        mask[o] = static_cast<uint8_t>(s);
-      }
+      if constexpr (Spikes) spikes[o] = s;
+      if constexpr (H) hs[o] = h;
+      if constexpr (Mask) mask[o] = static_cast<uint8_t>(s);
       v = math::neuron_reset(h, s, c);
     }
   }
@@ -83,12 +81,20 @@ void neuron_forward(const Tensor& spikes, const Tensor& mask, const Tensor& h, c
     auto c = neuron_consts<V>(p);
     const V* wp = w.defined() ? w.data<V>() : nullptr;
     const unsigned blocks = autost::cuda::blocks_for(N);
-    if (mask.defined())
-      neuron_forward_kernel<V, true><<<blocks, autost::cuda::kThreads>>>(
-          spikes.data<V>(), mask.data<uint8_t>(), h.data<V>(), x.data<V>(), wp, V(k), c, T, N);
-    else
-      neuron_forward_kernel<V, false><<<blocks, autost::cuda::kThreads>>>(spikes.data<V>(), nullptr, nullptr,
-                                                                          x.data<V>(), wp, V(k), c, T, N);
+    V* sp = spikes.defined() ? spikes.data<V>() : nullptr;
+    uint8_t* mp = mask.defined() ? mask.data<uint8_t>() : nullptr;
+    V* hp = h.defined() ? h.data<V>() : nullptr;
+    const V* xp = x.data<V>();
+    auto launch = [&](auto kernel) {
+      kernel<<<blocks, autost::cuda::kThreads>>>(sp, mp, hp, xp, wp, V(k), c, T, N);
+    };
+    // The output sets callers use (kernels/neuron.h NeuronOutputs), each its own instantiation.
+    if (sp && mp && hp) launch(neuron_forward_kernel<V, true, true, true>);
+    else if (sp && mp) launch(neuron_forward_kernel<V, true, true, false>);
+    else if (sp && !hp) launch(neuron_forward_kernel<V, true, false, false>);
+    else if (hp && !sp && !mp) launch(neuron_forward_kernel<V, false, false, true>);
+    else AUTOST_FAIL("neuron_forward: unsupported set of outputs (spikes ", sp != nullptr, ", mask ", mp != nullptr,
+                     ", H ", hp != nullptr, ")");
     AUTOST_CUDA_CHECK_LAUNCH();
   });
 }
