@@ -91,7 +91,7 @@ Tensor normalise_and_fire(nn::Module& bn_module, nn::Module& neuron_module, cons
   a.momentum = bn->momentum;
   a.eps = bn->eps;
   a.plif_w = neuron->decay_weight();
-  a.tau = neuron->decay_weight().defined() ? 2.0 : neuron->options().tau;
+  a.tau = neuron->options().tau;  // PLIF: its init_tau, unused (the decay comes from w)
   a.neuron = neuron_params(neuron->options());
   a.T = T;
   Tensor spikes = batch_norm_fire(xb, a);

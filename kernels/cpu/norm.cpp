@@ -123,6 +123,35 @@ void row_major_grad_sums(const T* g, const T* x, const T* mean, int64_t rows, in
     }
 }
 
+// out = (x - mean) invstd w + b from per-channel statistics already in sm/si: batch_norm_apply,
+// and the [rows, C] forward once it has its statistics (so a recomputed output matches its bits).
+template <class T>
+void apply_statistics(T* y, const T* xp, const T* w, const T* b, const T* sm, const T* si, const BatchNormGeom& g) {
+  // Local copies: the output pointer cannot then alias them, so the row loop vectorises.
+  std::vector<T> mean(sm, sm + g.c), scale(static_cast<size_t>(g.c)), shift(static_cast<size_t>(g.c));
+  for (int64_t c = 0; c < g.c; ++c) {
+    scale[c] = math::bn_scale(si[c], w, c);
+    shift[c] = b ? b[c] : T(0);
+  }
+  // One (n, c) plane of s elements per item; [rows, C] tokens (s == 1) go a row at a time.
+  const int64_t per_item = g.s == 1 ? g.c : g.s, items = g.s == 1 ? g.n : g.n * g.c;
+  parallel_for(items, grain_for(per_item), [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) {
+      const T* xi = xp + i * per_item;
+      T* yi = y + i * per_item;
+      if (g.s == 1) {
+#pragma omp simd
+        for (int64_t c = 0; c < g.c; ++c) yi[c] = math::norm_apply(xi[c], mean[c], scale[c], shift[c]);
+      } else {
+        const int64_t c = i % g.c;
+        const T m = mean[c], k = scale[c], sh = shift[c];
+#pragma omp simd
+        for (int64_t s = 0; s < g.s; ++s) yi[s] = math::norm_apply(xi[s], m, k, sh);
+      }
+    }
+  });
+}
+
 }  // namespace
 
 void batch_norm_forward(const Tensor& out, const Tensor& save_mean, const Tensor& save_invstd, const Tensor& x,
@@ -139,7 +168,6 @@ void batch_norm_forward(const Tensor& out, const Tensor& save_mean, const Tensor
       const int64_t C = g.c, rows = g.n;
       std::vector<double> mean, var;
       if (training) row_major_stats(xp, rows, C, mean, var);
-      std::vector<T> scale(static_cast<size_t>(C)), shift(static_cast<size_t>(C)), m(static_cast<size_t>(C));
       for (int64_t c = 0; c < C; ++c) {
         double mu, invstd;
         if (training) {
@@ -157,18 +185,8 @@ void batch_norm_forward(const Tensor& out, const Tensor& save_mean, const Tensor
         }
         sm[c] = static_cast<T>(mu);
         si[c] = static_cast<T>(invstd);
-        m[c] = sm[c];
-        scale[c] = math::bn_scale(si[c], w, c);
-        shift[c] = b ? b[c] : T(0);
       }
-      parallel_for(rows, grain_for(C), [&](int64_t r0, int64_t r1) {
-        for (int64_t r = r0; r < r1; ++r) {
-          const T* xr = xp + r * C;
-          T* yr = y + r * C;
-#pragma omp simd
-          for (int64_t c = 0; c < C; ++c) yr[c] = math::norm_apply(xr[c], m[c], scale[c], shift[c]);
-        }
-      });
+      apply_statistics(y, xp, w, b, sm, si, g);
       return;
     }
     parallel_for(g.c, grain_for(g.count()), [&](int64_t c0, int64_t c1) {
@@ -207,31 +225,8 @@ void batch_norm_apply(const Tensor& out, const Tensor& x, const Tensor& weight, 
                       const Tensor& save_mean, const Tensor& save_invstd, const BatchNormGeom& g) {
   dispatch_floating(x.dtype(), "batch_norm_apply", [&](auto tt) {
     using T = typename decltype(tt)::type;
-    const T *xp = ptr<T>(x), *w = ptr<T>(weight), *b = ptr<T>(bias), *sm = ptr<T>(save_mean),
-            *si = ptr<T>(save_invstd);
-    T* y = ptr<T>(out);
-    std::vector<T> scale(static_cast<size_t>(g.c)), shift(static_cast<size_t>(g.c));
-    for (int64_t c = 0; c < g.c; ++c) {
-      scale[c] = math::bn_scale(si[c], w, c);
-      shift[c] = b ? b[c] : T(0);
-    }
-    // One (n, c) plane of s elements per item; [rows, C] tokens (s == 1) go a row at a time.
-    const int64_t planes = g.n * g.c, per_item = g.s == 1 ? g.c : g.s, items = g.s == 1 ? g.n : planes;
-    parallel_for(items, grain_for(per_item), [&](int64_t i0, int64_t i1) {
-      for (int64_t i = i0; i < i1; ++i) {
-        const T* xi = xp + i * per_item;
-        T* yi = y + i * per_item;
-        if (g.s == 1) {
-#pragma omp simd
-          for (int64_t c = 0; c < g.c; ++c) yi[c] = math::norm_apply(xi[c], sm[c], scale[c], shift[c]);
-        } else {
-          const int64_t c = i % g.c;
-          const T m = sm[c], k = scale[c], sh = shift[c];
-#pragma omp simd
-          for (int64_t s = 0; s < g.s; ++s) yi[s] = math::norm_apply(xi[s], m, k, sh);
-        }
-      }
-    });
+    apply_statistics(ptr<T>(out), ptr<T>(x), ptr<T>(weight), ptr<T>(bias), ptr<T>(save_mean), ptr<T>(save_invstd),
+                     g);
   });
 }
 
