@@ -88,6 +88,15 @@ Tensor record(const Tensor& self, Tensor out, Args&&... args) {
   return out;
 }
 
+// A contiguous copy made for a layout change (contiguous(), reshape()): spikes stay spikes, so
+// their byte copy (Storage::byte_shadow) is repacked alongside. clone() makes an ordinary tensor.
+Tensor relayout(const Tensor& t) {
+  Tensor out = raw_clone(t);
+  Tensor bytes = raw_byte_shadow(t);
+  if (bytes.defined()) out.storage()->set_byte_shadow(raw_clone(bytes).storage());
+  return out;
+}
+
 }  // namespace
 
 Tensor Tensor::view(const Shape& shape) const { return record<ReshapeBackward>(*this, raw_view(*this, shape), this->shape()); }
@@ -95,7 +104,7 @@ Tensor Tensor::view(const Shape& shape) const { return record<ReshapeBackward>(*
 Tensor Tensor::reshape(const Shape& shape) const {
   Shape s = infer_shape(shape, numel(), "reshape");
   auto st = view_strides(this->shape(), strides(), s);
-  Tensor out = st ? as_strided(*this, s, *st, offset()) : raw_view(raw_clone(*this), s);
+  Tensor out = st ? as_strided(*this, s, *st, offset()) : raw_view(relayout(*this), s);
   return record<ReshapeBackward>(*this, out, this->shape());
 }
 
@@ -165,11 +174,7 @@ Tensor Tensor::flatten(int64_t start_dim, int64_t end_dim) const {
 
 Tensor Tensor::contiguous() const {
   if (is_contiguous()) return *this;
-  Tensor out = raw_clone(*this);
-  // Spikes stay spikes: their byte copy is repacked alongside (attention splits heads this way).
-  Tensor bytes = raw_byte_shadow(*this);
-  if (bytes.defined()) out.storage()->set_byte_shadow(raw_clone(bytes).storage());
-  return record<IdentityBackward>(*this, out);
+  return record<IdentityBackward>(*this, relayout(*this));
 }
 
 Tensor Tensor::clone() const { return record<IdentityBackward>(*this, raw_clone(*this)); }

@@ -17,16 +17,12 @@ namespace fs = std::filesystem;
 constexpr int64_t kMaxFrames = 4096;
 constexpr int64_t kRecordingsPerClass = 1000;
 
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 // "cifar10_<class>_<int>.<ext>" -> the integer; any other name, or a class part that disagrees
 // with the folder, is an error naming the file.
 int64_t recording_number(const std::string& name, const std::string& folder, const fs::path& path,
                          std::string* ext) {
   const std::string pattern = "cifar10_" + folder + "_<int>.aedat (or .npz)";
-  *ext = ends_with(name, ".aedat") ? ".aedat" : ends_with(name, ".npz") ? ".npz" : "";
+  *ext = name.ends_with(".aedat") ? ".aedat" : name.ends_with(".npz") ? ".npz" : "";
   const std::string prefix = "cifar10_";
   AUTOST_CHECK(!ext->empty() && name.compare(0, prefix.size(), prefix) == 0, "cifar10-dvs: ", path.string(),
                ": file name does not match ", pattern);
@@ -45,7 +41,7 @@ int64_t recording_number(const std::string& name, const std::string& folder, con
 }  // namespace
 
 EventStream decode_events_file(std::string_view bytes, const std::string& name, const AedatOptions& opts) {
-  if (ends_with(name, ".npz")) return decode_events_npz(bytes, name, opts.allow_empty);
+  if (name.ends_with(".npz")) return decode_events_npz(bytes, name, opts.allow_empty);
   return decode_aedat(bytes, name, opts);
 }
 

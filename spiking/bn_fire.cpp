@@ -12,14 +12,12 @@
 namespace autost::spiking {
 namespace {
 
-Tensor saved_or_empty(const Tensor& t) { return t.defined() ? saved(t) : Tensor(); }
-
 // Inputs: x, weight, bias, plif_w (any but x may be undefined).
 class BatchNormFireBackward : public Node {
  public:
   BatchNormFireBackward(Tensor x, Tensor mean, Tensor invstd, Tensor mask, const BatchNormFireArgs& a)
       : x_(std::move(x)), mean_(std::move(mean)), invstd_(std::move(invstd)), mask_(std::move(mask)),
-        weight_(saved_or_empty(a.weight)), bias_(saved_or_empty(a.bias)), plif_w_(saved_or_empty(a.plif_w)),
+        weight_(saved(a.weight)), bias_(saved(a.bias)), plif_w_(saved(a.plif_w)),
         tau_(a.tau), p_(a.neuron) {}
 
   std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
@@ -60,7 +58,7 @@ Tensor batch_norm_fire(const Tensor& x, const BatchNormFireArgs& a) {
       kernels::batch_norm(x, a.weight, a.bias, a.running_mean, a.running_var, true, a.momentum, a.eps);
   const Shape steps{a.T, x.numel() / a.T};
   kernels::NeuronForwardResult f =
-      kernels::neuron_forward(raw_view(bn.out, steps), a.tau, a.plif_w.defined() ? saved(a.plif_w) : Tensor(),
+      kernels::neuron_forward(raw_view(bn.out, steps), a.tau, saved(a.plif_w),
                               a.neuron, kernels::NeuronOutputs{true, grad, false});
   Tensor spikes = raw_view(f.spikes, x.shape());
   if (grad) {
@@ -73,15 +71,11 @@ Tensor batch_norm_fire(const Tensor& x, const BatchNormFireArgs& a) {
 Tensor normalise_and_fire(nn::Module& bn_module, nn::Module& neuron_module, const Tensor& x, int64_t T) {
   auto* bn = dynamic_cast<nn::BatchNorm*>(&bn_module);
   auto* neuron = dynamic_cast<SpikingNode*>(&neuron_module);
-  // BatchNorm2d over tokens runs on a [rows, C, 1, 1] view (the ImageNet MLP); same statistics.
-  const bool token_2d = bn_module.type_name() == "BatchNorm2d" && x.dim() == 2;
-  auto unfused = [&] {
-    return fire(neuron_module, x.dim() == 2 ? apply_token_batch_norm(bn_module, x) : bn_module(x), T);
-  };
+  auto unfused = [&] { return fire(neuron_module, apply_token_batch_norm(bn_module, x), T); };
   if (!bn || !neuron || !GradMode::enabled() || nn::forward_hook_installed() ||
       !needs_grad({x, bn->weight, bn->bias, neuron->decay_weight()}))
     return unfused();
-  const Tensor xb = token_2d ? x.view({x.size(0), x.size(1), 1, 1}) : x;
+  const Tensor xb = batch_norm_input(bn_module, x);
   if (!bn->begin_fused_forward(xb)) return unfused();
   BatchNormFireArgs a;
   a.weight = bn->weight;
@@ -95,7 +89,7 @@ Tensor normalise_and_fire(nn::Module& bn_module, nn::Module& neuron_module, cons
   a.neuron = neuron_params(neuron->options());
   a.T = T;
   Tensor spikes = batch_norm_fire(xb, a);
-  return neuron->record(token_2d ? spikes.view(x.shape()) : spikes);
+  return neuron->record(xb.same(x) ? spikes : spikes.view(x.shape()));
 }
 
 }  // namespace autost::spiking

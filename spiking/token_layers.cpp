@@ -48,9 +48,14 @@ std::shared_ptr<nn::Module> token_batch_norm(int64_t channels, bool as_2d, DType
   return std::make_shared<nn::BatchNorm1d>(channels, 1e-5, 0.1, true, true, dtype);
 }
 
+Tensor batch_norm_input(const nn::Module& bn, const Tensor& x) {
+  if (bn.type_name() == "BatchNorm2d" && x.dim() == 2) return x.view({x.size(0), x.size(1), 1, 1});
+  return x;
+}
+
 Tensor apply_token_batch_norm(nn::Module& bn, const Tensor& x) {
-  if (bn.type_name() == "BatchNorm2d") return bn(x.view({x.size(0), x.size(1), 1, 1})).view(x.shape());
-  return bn(x);
+  const Tensor input = batch_norm_input(bn, x);
+  return input.same(x) ? bn(x) : bn(input).view(x.shape());
 }
 
 std::shared_ptr<SpikingNode> make_neuron(bool plif, double v_threshold, DType dtype) {

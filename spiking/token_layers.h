@@ -31,6 +31,9 @@ class TokenLinear : public nn::Module {
 // BatchNorm over the channels of a [rows, C] token matrix. Official name and type: BatchNorm1d,
 // or BatchNorm2d for the ImageNet MLP (run on a [rows, C, 1, 1] view; same statistics).
 std::shared_ptr<nn::Module> token_batch_norm(int64_t channels, bool as_2d, DType dtype);
+// What bn normalises for x: tokens [rows, C] viewed [rows, C, 1, 1] for a BatchNorm2d, else x.
+Tensor batch_norm_input(const nn::Module& bn, const Tensor& x);
+// bn over x (tokens, or images as they are), in x's shape.
 Tensor apply_token_batch_norm(nn::Module& bn, const Tensor& x);
 
 // A neuron layer for a model: LIF (tau 2) or PLIF (init_tau 2), detach_reset, sigmoid surrogate.

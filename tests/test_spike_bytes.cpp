@@ -36,6 +36,10 @@ TEST_CASE("neuron spikes carry their bytes through views and contiguous(); write
   CHECK(packed.storage() != s.storage());
   CHECK_CLOSE(raw_byte_shadow(packed).to(kFloat32), packed, 0, 0);
 
+  Tensor reshaped = permuted.reshape({8, 12});  // no view possible: a copy, bytes included
+  REQUIRE(raw_byte_shadow(reshaped).defined());
+  CHECK_CLOSE(raw_byte_shadow(reshaped).to(kFloat32), reshaped, 0, 0);
+
   Tensor plain = s.detach().clone();  // clone() makes an ordinary tensor
   CHECK_FALSE(raw_byte_shadow(plain).defined());
   {

@@ -10,17 +10,16 @@ namespace {
 
 class MatmulBackward : public Node {
  public:
-  MatmulBackward(Tensor a, Tensor b, Shape a_shape, Shape b_shape, DType dtype)
-      : a_(std::move(a)), b_(std::move(b)), a_shape_(std::move(a_shape)), b_shape_(std::move(b_shape)),
-        dtype_(dtype) {}
+  MatmulBackward(Tensor a, Tensor b, Shape a_shape, Shape b_shape)
+      : a_(std::move(a)), b_(std::move(b)), a_shape_(std::move(a_shape)), b_shape_(std::move(b_shape)) {}
   std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
     const Tensor& gc = g[0];
     Tensor ga, gb;
     if (wants_grad(*this, 0)) {
-      ga = kernels::sum_to(kernels::matmul(gc, unpack_saved(b_, dtype_), false, true), a_shape_);
+      ga = kernels::sum_to(kernels::matmul(gc, unpack_saved(b_, gc.dtype()), false, true), a_shape_);
     }
     if (wants_grad(*this, 1)) {
-      const Tensor a = unpack_saved(a_, dtype_);
+      const Tensor a = unpack_saved(a_, gc.dtype());
       if (b_shape_.size() == 2 && a_shape_.size() > 2) {
         // A shared weight: fold A's batch into the GEMM's inner dimension, one K x N product
         // instead of a batch of them followed by a reduction.
@@ -40,7 +39,6 @@ class MatmulBackward : public Node {
  private:
   Tensor a_, b_;  // a_ is saved only for dB, b_ only for dA; spikes as bytes (saved_compact)
   Shape a_shape_, b_shape_;
-  DType dtype_;
 };
 
 }  // namespace
@@ -62,7 +60,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
     // dA needs B and dB needs A, so each is saved only when the other operand wants a gradient.
     bool ga = a.requires_grad(), gb = b.requires_grad();
     set_history(y, make_node<MatmulBackward>({a, b}, gb ? saved_compact(a) : Tensor(),
-                                             ga ? saved_compact(b) : Tensor(), a.shape(), b.shape(), y.dtype()));
+                                             ga ? saved_compact(b) : Tensor(), a.shape(), b.shape()));
   }
   return y;
 }

@@ -41,8 +41,6 @@ class LayerNormBackward : public Node {
   int64_t ndim_;
 };
 
-Tensor saved_or_empty(const Tensor& t) { return t.defined() ? saved(t) : Tensor(); }
-
 }  // namespace
 
 Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
@@ -53,7 +51,7 @@ Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, con
   kernels::BatchNormResult r =
       kernels::batch_norm(x, weight, bias, running_mean, running_var, training, momentum, eps);
   if (needs_grad({&x, &weight, &bias}))
-    set_history(r.out, make_node<BatchNormBackward>({x, weight, bias}, saved(x), saved_or_empty(weight),
+    set_history(r.out, make_node<BatchNormBackward>({x, weight, bias}, saved(x), saved(weight),
                                                     r.save_mean, r.save_invstd, training));
   return r.out;
 }
@@ -69,7 +67,7 @@ Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& 
   kernels::LayerNormResult r = kernels::layer_norm(x, k, weight, bias, eps);
   if (needs_grad({&x, &weight, &bias}))
     set_history(r.out,
-                make_node<LayerNormBackward>({x, weight, bias}, saved(x), saved_or_empty(weight), r.mean, r.rstd, k));
+                make_node<LayerNormBackward>({x, weight, bias}, saved(x), saved(weight), r.mean, r.rstd, k));
   return r.out;
 }
 

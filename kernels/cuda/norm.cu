@@ -219,12 +219,8 @@ void batch_norm_forward(const Tensor& out, const Tensor& save_mean, const Tensor
                                                                    ptr<T>(save_invstd), ptr<T>(running_mean),
                                                                    ptr<T>(running_var), training, momentum, eps);
     AUTOST_CUDA_CHECK_LAUNCH();
-    const int64_t total = x.numel();
-    if (total == 0) return;
-    bn_apply_kernel<T><<<blocks_for(total), kThreads>>>(ptr<T>(out), ptr<T>(x), g, ptr<T>(save_mean),
-                                                        ptr<T>(save_invstd), ptr<T>(weight), ptr<T>(bias), total);
-    AUTOST_CUDA_CHECK_LAUNCH();
   });
+  batch_norm_apply(out, x, weight, bias, save_mean, save_invstd, g);
 }
 
 void batch_norm_apply(const Tensor& out, const Tensor& x, const Tensor& weight, const Tensor& bias,

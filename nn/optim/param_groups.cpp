@@ -2,19 +2,13 @@
 
 namespace autost::nn {
 
-namespace {
-bool ends_with(const std::string& s, const std::string& tail) {
-  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
-}
-}  // namespace
-
 std::vector<ParamGroup> timm_param_groups(const NamedTensors& named_parameters, double weight_decay, double lr,
                                           const std::set<std::string>& skip) {
   ParamGroup no_decay{{}, lr, 0.0}, decay{{}, lr, weight_decay};
   for (const auto& [name, p] : named_parameters) {
     if (!p.requires_grad()) continue;
     // dim() == 1, not <= 1: timm tests len(param.shape) == 1, so 0-d tensors are decayed.
-    bool skip_decay = p.dim() == 1 || ends_with(name, ".bias") || skip.count(name) > 0;
+    bool skip_decay = p.dim() == 1 || name.ends_with(".bias") || skip.count(name) > 0;
     (skip_decay ? no_decay : decay).params.push_back(p);
   }
   return {std::move(no_decay), std::move(decay)};
