@@ -5,8 +5,9 @@
 // Memory: 10,000 recordings x 16 frames as float32 would be 21 GB, so nothing is held in RAM but the
 // index (path, label). A sample's frames are built on first use from its events and kept on disk,
 // one compressed file per recording (data/frame_cache.h); later reads inflate that file (about
-// 1 MB of uint16 counts at T = 16) straight into the caller's float buffer, e.g. a slot of a
-// [N, T, 2, 128, 128] batch. The methods are const and may run on several threads at once.
+// 1 MB of uint16 counts at T = 16) into counts and convert them into the caller's float buffer,
+// e.g. a slot of a [N, T, 2, 128, 128] batch. The methods are const and may run on several threads
+// at once.
 #include <cstdint>
 #include <string>
 #include <string_view>
