@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "apps/args.h"
-#include "data/cifar.h"
+#include "apps/train/datasets.h"
 #include "data/cifar10dvs.h"
 #include "data/image_folder.h"
 #include "data/mnist.h"
@@ -77,11 +77,7 @@ void print_classes(const char* split, const std::vector<int64_t>& labels, const 
 int64_t check_in_memory(const std::string& dataset, const std::string& root, bool loose) {
   int64_t total = 0;
   for (Split split : {Split::Train, Split::Test}) {
-    Dataset ds;
-    if (dataset == "fashion-mnist") ds = load_fashion_mnist(split, root);
-    else if (dataset == "mnist") ds = load_mnist(root, split);
-    else if (dataset == "cifar10") ds = load_cifar10(root, split, CifarOptions{!loose});
-    else ds = load_cifar100(root, split, CifarOptions{!loose});
+    const Dataset ds = train::load_in_memory(dataset, root, split, !loose);
     print_classes(split_name(split), ds.labels.to_vector<int64_t>(), ds.class_names);
     total += ds.size();
   }
@@ -171,7 +167,7 @@ int check_main(int argc, char** argv) {
   const std::string root = dataset == "fashion-mnist" ? args.get("--root", kFashionMnistRoot) : args.required("--root");
   std::printf("# autost data check: %s at %s\n", dataset.c_str(), root.c_str());
   int64_t total = 0;
-  if (dataset == "fashion-mnist" || dataset == "mnist" || dataset == "cifar10" || dataset == "cifar100")
+  if (train::loads_in_memory(dataset))
     total = check_in_memory(dataset, root, loose);
   else if (dataset == "cifar10-dvs")
     total = check_dvs(root, loose, decode, threads);

@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "apps/bench/table.h"
+#include "apps/train/datasets.h"
 #include "data/aedat.h"
 #include "data/cifar.h"
 #include "data/cifar10dvs.h"
@@ -178,14 +179,9 @@ void bench_synthetic(const TimingConfig& cfg) {
 void bench_real(const DataBenchOptions& o) {
   const TimingConfig& cfg = o.timing;
   const std::string& d = o.dataset;
-  if (d == "fashion-mnist" || d == "mnist" || d == "cifar10" || d == "cifar100") {
+  if (train::loads_in_memory(d)) {
     Dataset ds;
-    const double ms = time_ms(cfg, [&] {
-      if (d == "fashion-mnist") ds = load_fashion_mnist(Split::Train, o.root);
-      else if (d == "mnist") ds = load_mnist(o.root, Split::Train);
-      else if (d == "cifar10") ds = load_cifar10(o.root, Split::Train);
-      else ds = load_cifar100(o.root, Split::Train);
-    });
+    const double ms = time_ms(cfg, [&] { ds = train::load_in_memory(d, o.root, Split::Train, true); });
     row(d + "_train", std::to_string(ds.size()) + "samples", ms, double(ds.size()), "samples/s", "whole train split");
   } else if (d == "cifar10-dvs") {
     Cifar10DvsOptions opts;
