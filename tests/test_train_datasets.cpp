@@ -243,3 +243,10 @@ TEST_CASE("load_in_memory: the in-memory datasets by name; strict asks for CIFAR
   CHECK(error_of([&] { load_in_memory("imagenet", d.path.string(), data::Split::Test, false); })
             .find("not loaded into memory") != std::string::npos);
 }
+
+TEST_CASE("known_dataset: dataset_info with the asker's name before an unknown-name error") {
+  CHECK(known_dataset("data check", "imagenet").num_classes == 1000);
+  CHECK(known_dataset("data check", "fashion-mnist").default_root == dataset_info("fashion-mnist").default_root);
+  CHECK(error_of([] { known_dataset("data check", "svhn"); }) ==
+        "data check: unknown dataset 'svhn' (known: fashion-mnist, mnist, cifar10, cifar100, cifar10-dvs, imagenet)");
+}

@@ -202,8 +202,8 @@ void bench_real(const DataBenchOptions& o) {
     row("jpeg_decode", std::to_string(n) + "train", ms, double(n), "samples/s",
         "stb_image, one thread, mean " + std::to_string(total / size_t(std::max<int64_t>(n, 1)) / 1024) + " KB");
   } else {
-    AUTOST_FAIL("bench data: unknown dataset '", d,
-                "' (expected fashion-mnist, mnist, cifar10, cifar100, cifar10-dvs or imagenet)");
+    train::known_dataset("bench data", d);  // an unknown name fails listing the known ones
+    AUTOST_FAIL("bench data: dataset ", d, " has no benchmark");
   }
 }
 

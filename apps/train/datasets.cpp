@@ -91,6 +91,14 @@ data::Dataset load_in_memory(const std::string& name, const std::string& root, d
   AUTOST_FAIL("dataset ", name, " is not loaded into memory");
 }
 
+const DatasetInfo& known_dataset(const std::string& what, const std::string& name) {
+  try {
+    return dataset_info(name);
+  } catch (const Error& e) {
+    AUTOST_FAIL(what, ": ", e.what());
+  }
+}
+
 int64_t input_size(const Recipe& r) { return r.img_size > 0 ? r.img_size : dataset_info(r.dataset).img_size; }
 
 std::shared_ptr<const data::SampleSource> open_split(const Recipe& r, data::Split split) {
