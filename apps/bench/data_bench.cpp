@@ -22,9 +22,9 @@
 #include "data/mnist.h"
 #include "tensor/atomic_file.h"
 
-// Only the synthetic JPEG needs an encoder; static, so it cannot clash with another user of stb's writer.
-#define STB_IMAGE_WRITE_STATIC
-#define STB_IMAGE_WRITE_IMPLEMENTATION
+// The synthetic JPEG's encoder: stb's writer, whose implementation apps/train/plot.cpp compiles into this library
+// (without the stdio writers, so they are not declared here either).
+#define STBI_WRITE_NO_STDIO
 #include <stb/stb_image_write.h>
 
 namespace autost::apps::bench {
