@@ -10,7 +10,7 @@
 #include "apps/bench/data_bench.h"
 #include "apps/bench/kernels_bench.h"
 #include "apps/bench/model_bench.h"
-#include "data/mnist.h"
+#include "apps/train/datasets.h"
 #include "spiking/arch.h"
 #include "tensor/error.h"
 
@@ -113,8 +113,10 @@ int data_bench_main(int argc, char** argv) {
   }
   bench::DataBenchOptions o;
   o.dataset = args.get("--dataset", "");
-  if (!o.dataset.empty())
-    o.root = o.dataset == "fashion-mnist" ? args.get("--root", data::kFashionMnistRoot) : args.required("--root");
+  if (!o.dataset.empty()) {
+    const train::DatasetInfo& info = train::known_dataset("bench data", o.dataset);
+    o.root = info.default_root.empty() ? args.required("--root") : args.get("--root", info.default_root);
+  }
   o.samples = args.get_positive_int("--samples", o.samples);
   if (args.flag("--quick")) o.timing = {1, 3};  // as for kernels
   o.timing.reps = int(args.get_positive_int("--reps", o.timing.reps));

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "apps/args.h"
-#include "data/cifar.h"
+#include "apps/train/datasets.h"
 #include "data/cifar10dvs.h"
 #include "data/image_folder.h"
 #include "data/mnist.h"
@@ -77,11 +77,7 @@ void print_classes(const char* split, const std::vector<int64_t>& labels, const 
 int64_t check_in_memory(const std::string& dataset, const std::string& root, bool loose) {
   int64_t total = 0;
   for (Split split : {Split::Train, Split::Test}) {
-    Dataset ds;
-    if (dataset == "fashion-mnist") ds = load_fashion_mnist(split, root);
-    else if (dataset == "mnist") ds = load_mnist(root, split);
-    else if (dataset == "cifar10") ds = load_cifar10(root, split, CifarOptions{!loose});
-    else ds = load_cifar100(root, split, CifarOptions{!loose});
+    const Dataset ds = train::load_in_memory(dataset, root, split, !loose);
     print_classes(split_name(split), ds.labels.to_vector<int64_t>(), ds.class_names);
     total += ds.size();
   }
@@ -126,10 +122,10 @@ int64_t check_dvs(const std::string& root, bool loose, bool decode, int threads)
   return ds.size();
 }
 
-int64_t check_imagenet(const std::string& root, bool loose, bool decode, int threads) {
+int64_t check_imagenet(const std::string& root, int64_t classes, bool loose, bool decode, int threads) {
   int64_t total = 0;
   for (Split split : {Split::Train, Split::Test}) {
-    const ImageFolder ds(root, split, ImageFolderOptions{loose ? 0 : 1000, false});
+    const ImageFolder ds(root, split, ImageFolderOptions{loose ? 0 : classes, false});
     std::vector<int64_t> labels;
     for (const ImageSample& s : ds.samples()) labels.push_back(s.label);
     const char* name = split == Split::Train ? "train" : "val";
@@ -163,20 +159,18 @@ int check_main(int argc, char** argv) {
   }
   AUTOST_CHECK(args.positionals().empty(), "data check: unexpected argument '", args.positionals()[0], "'");
   const std::string dataset = args.required("--dataset");
-  const std::vector<std::string> known = {"fashion-mnist", "mnist", "cifar10", "cifar100", "cifar10-dvs", "imagenet"};
-  AUTOST_CHECK(std::find(known.begin(), known.end(), dataset) != known.end(), "data check: unknown dataset '",
-               dataset, "' (expected fashion-mnist, mnist, cifar10, cifar100, cifar10-dvs or imagenet)");
+  const train::DatasetInfo& info = train::known_dataset("data check", dataset);
   const bool loose = args.flag("--loose"), decode = !args.flag("--no-decode");
   const int threads = int(args.get_positive_int("--threads", std::max(1u, std::thread::hardware_concurrency())));
-  const std::string root = dataset == "fashion-mnist" ? args.get("--root", kFashionMnistRoot) : args.required("--root");
+  const std::string root = info.default_root.empty() ? args.required("--root") : args.get("--root", info.default_root);
   std::printf("# autost data check: %s at %s\n", dataset.c_str(), root.c_str());
   int64_t total = 0;
-  if (dataset == "fashion-mnist" || dataset == "mnist" || dataset == "cifar10" || dataset == "cifar100")
+  if (train::loads_in_memory(dataset))
     total = check_in_memory(dataset, root, loose);
   else if (dataset == "cifar10-dvs")
     total = check_dvs(root, loose, decode, threads);
   else
-    total = check_imagenet(root, loose, decode, threads);
+    total = check_imagenet(root, info.num_classes, loose, decode, threads);
   std::printf("ok: %lld samples, %s\n", static_cast<long long>(total),
               decode ? "every file read and valid" : "layout and names valid (files not decoded)");
   return 0;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "apps/eval.h"
+#include "apps/train/evaluate.h"
 #include "apps/train/plot.h"
 #include "apps/train/progress.h"
 #include "apps/train/recipe.h"
@@ -321,4 +322,19 @@ TEST_CASE("progress: durations read as m:ss or h:mm:ss") {
   CHECK(format_duration(83) == "1:23");
   CHECK(format_duration(3723) == "1:02:03");
   CHECK(format_duration(-5) == "0:00");
+}
+
+TEST_CASE("evaluate: in one process the rank sums and the combined result are the rank's own") {
+  nn::ProcessGroup pg;
+  CHECK(sum_over_ranks({1.5, 2.0, 0.0}, pg) == std::vector<double>{1.5, 2.0, 0.0});
+  EvalResult mine;
+  mine.samples = 4;
+  mine.correct1 = 3;
+  mine.top1 = 75;
+  mine.firing_rates = {{"lif1", 0.25}};
+  const EvalResult all = combine_over_ranks(mine, {"lif1"}, pg);
+  CHECK(all.samples == 4);
+  CHECK(all.correct1 == 3);
+  CHECK(all.top1 == 75);
+  CHECK(all.firing_rates == mine.firing_rates);
 }

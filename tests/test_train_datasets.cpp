@@ -223,3 +223,30 @@ TEST_CASE("imagenet: RandomResizedCrop, RandAugment, mixup/cutmix, normalised; e
   missing.root = d / "nowhere";
   CHECK_REJECTS([&] { open_split(missing, data::Split::Train); }, d / "nowhere", "missing folder");
 }
+
+TEST_CASE("load_in_memory: the in-memory datasets by name; strict asks for CIFAR's official counts") {
+  CHECK(loads_in_memory("fashion-mnist"));
+  CHECK(loads_in_memory("mnist"));
+  CHECK(loads_in_memory("cifar10"));
+  CHECK(loads_in_memory("cifar100"));
+  CHECK_FALSE(loads_in_memory("cifar10-dvs"));
+  CHECK_FALSE(loads_in_memory("imagenet"));
+  TempDir d("autost_load_in_memory");
+  std::string records;
+  for (uint8_t label : {3, 7}) records += std::string(1, char(label)) + std::string(3 * 32 * 32, char(label * 10));
+  write_string(d / "test_batch.bin", records);
+  const data::Dataset ds = load_in_memory("cifar10", d.path.string(), data::Split::Test, false);
+  CHECK(ds.size() == 2);
+  CHECK(ds.labels.to_vector<int64_t>() == std::vector<int64_t>{3, 7});
+  CHECK_REJECTS([&] { load_in_memory("cifar10", d.path.string(), data::Split::Test, true); }, "test_batch.bin",
+                "expected 10000");
+  CHECK(error_of([&] { load_in_memory("imagenet", d.path.string(), data::Split::Test, false); })
+            .find("not loaded into memory") != std::string::npos);
+}
+
+TEST_CASE("known_dataset: dataset_info with the asker's name before an unknown-name error") {
+  CHECK(known_dataset("data check", "imagenet").num_classes == 1000);
+  CHECK(known_dataset("data check", "fashion-mnist").default_root == dataset_info("fashion-mnist").default_root);
+  CHECK(error_of([] { known_dataset("data check", "svhn"); }) ==
+        "data check: unknown dataset 'svhn' (known: fashion-mnist, mnist, cifar10, cifar100, cifar10-dvs, imagenet)");
+}

@@ -12,6 +12,7 @@
 #include "apps/train/run_folder.h"
 #include "apps/train/trainer.h"
 #include "nn/safetensors.h"
+#include "tests/data_harness.h"  // error_of
 #include "tests/harness.h"
 #include "tests/temp_dir.h"
 
@@ -112,16 +113,6 @@ inline void check_same_tensors(const std::string& a, const std::string& b) {
     CHECK(ta[i].first == tb[i].first);
     CHECK(ta[i].second.to_vector<double>() == tb[i].second.to_vector<double>());  // exact
   }
-}
-
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 }  // namespace autost::test

@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "apps/bench/table.h"
+#include "apps/train/datasets.h"
 #include "data/aedat.h"
 #include "data/cifar.h"
 #include "data/cifar10dvs.h"
@@ -21,9 +22,9 @@
 #include "data/mnist.h"
 #include "tensor/atomic_file.h"
 
-// Only the synthetic JPEG needs an encoder; static, so it cannot clash with another user of stb's writer.
-#define STB_IMAGE_WRITE_STATIC
-#define STB_IMAGE_WRITE_IMPLEMENTATION
+// The synthetic JPEG's encoder: stb's writer, whose implementation apps/train/plot.cpp compiles into this library
+// (without the stdio writers, so they are not declared here either).
+#define STBI_WRITE_NO_STDIO
 #include <stb/stb_image_write.h>
 
 namespace autost::apps::bench {
@@ -178,14 +179,9 @@ void bench_synthetic(const TimingConfig& cfg) {
 void bench_real(const DataBenchOptions& o) {
   const TimingConfig& cfg = o.timing;
   const std::string& d = o.dataset;
-  if (d == "fashion-mnist" || d == "mnist" || d == "cifar10" || d == "cifar100") {
+  if (train::loads_in_memory(d)) {
     Dataset ds;
-    const double ms = time_ms(cfg, [&] {
-      if (d == "fashion-mnist") ds = load_fashion_mnist(Split::Train, o.root);
-      else if (d == "mnist") ds = load_mnist(o.root, Split::Train);
-      else if (d == "cifar10") ds = load_cifar10(o.root, Split::Train);
-      else ds = load_cifar100(o.root, Split::Train);
-    });
+    const double ms = time_ms(cfg, [&] { ds = train::load_in_memory(d, o.root, Split::Train, true); });
     row(d + "_train", std::to_string(ds.size()) + "samples", ms, double(ds.size()), "samples/s", "whole train split");
   } else if (d == "cifar10-dvs") {
     Cifar10DvsOptions opts;
@@ -206,8 +202,8 @@ void bench_real(const DataBenchOptions& o) {
     row("jpeg_decode", std::to_string(n) + "train", ms, double(n), "samples/s",
         "stb_image, one thread, mean " + std::to_string(total / size_t(std::max<int64_t>(n, 1)) / 1024) + " KB");
   } else {
-    AUTOST_FAIL("bench data: unknown dataset '", d,
-                "' (expected fashion-mnist, mnist, cifar10, cifar100, cifar10-dvs or imagenet)");
+    train::known_dataset("bench data", d);  // an unknown name fails listing the known ones
+    AUTOST_FAIL("bench data: dataset ", d, " has no benchmark");
   }
 }
 

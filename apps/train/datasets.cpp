@@ -31,11 +31,7 @@ const std::vector<DatasetInfo>& catalog() {
 
 std::shared_ptr<const data::SampleSource> open_source(const Recipe& r, data::Split split) {
   const std::string& n = r.dataset;
-  auto in_memory = [](data::Dataset d) { return std::make_shared<data::DatasetSource>(std::move(d)); };
-  if (n == "fashion-mnist") return in_memory(data::load_fashion_mnist(split, r.root));
-  if (n == "mnist") return in_memory(data::load_mnist(r.root, split));
-  if (n == "cifar10") return in_memory(data::load_cifar10(r.root, split));
-  if (n == "cifar100") return in_memory(data::load_cifar100(r.root, split));
+  if (loads_in_memory(n)) return std::make_shared<data::DatasetSource>(load_in_memory(n, r.root, split, r.strict_data));
   if (n == "cifar10-dvs") {
     data::Cifar10DvsOptions o;
     o.frames = r.T;
@@ -81,6 +77,26 @@ const DatasetInfo& dataset_info(const std::string& name) {
     known += (known.empty() ? "" : ", ") + d.name;
   }
   AUTOST_FAIL("unknown dataset '", name, "' (known: ", known, ")");
+}
+
+bool loads_in_memory(const std::string& name) {
+  return name == "fashion-mnist" || name == "mnist" || name == "cifar10" || name == "cifar100";
+}
+
+data::Dataset load_in_memory(const std::string& name, const std::string& root, data::Split split, bool strict) {
+  if (name == "fashion-mnist") return data::load_fashion_mnist(split, root);
+  if (name == "mnist") return data::load_mnist(root, split);
+  if (name == "cifar10") return data::load_cifar10(root, split, data::CifarOptions{strict});
+  if (name == "cifar100") return data::load_cifar100(root, split, data::CifarOptions{strict});
+  AUTOST_FAIL("dataset ", name, " is not loaded into memory");
+}
+
+const DatasetInfo& known_dataset(const std::string& what, const std::string& name) {
+  try {
+    return dataset_info(name);
+  } catch (const Error& e) {
+    AUTOST_FAIL(what, ": ", e.what());
+  }
 }
 
 int64_t input_size(const Recipe& r) { return r.img_size > 0 ? r.img_size : dataset_info(r.dataset).img_size; }

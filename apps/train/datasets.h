@@ -24,6 +24,14 @@ struct DatasetInfo {
 std::vector<std::string> dataset_names();
 // An unknown name is an error listing the known ones.
 const DatasetInfo& dataset_info(const std::string& name);
+// The same for a name the user gave `what` (a command, a recipe key): the error starts "what: ".
+const DatasetInfo& known_dataset(const std::string& what, const std::string& name);
+
+// The datasets a reader loads whole into memory (fashion-mnist, mnist, cifar10, cifar100), and
+// that load: one split of `name` under `root`. strict asks for CIFAR's official record counts (the
+// MNIST readers always check theirs); an unknown or lazily read dataset is an error.
+bool loads_in_memory(const std::string& name);
+data::Dataset load_in_memory(const std::string& name, const std::string& root, data::Split split, bool strict);
 
 // The model's input side: the recipe's img_size, or the dataset's when it is 0.
 int64_t input_size(const Recipe& r);

@@ -49,6 +49,13 @@ EvalResult evaluate(spiking::SpikingModel& model, data::Loader& loader, const De
   return r;
 }
 
+std::vector<double> sum_over_ranks(std::vector<double> v, nn::ProcessGroup& group) {
+  if (!group.is_distributed()) return v;
+  Tensor t = from_vector(v, {static_cast<int64_t>(v.size())}, kFloat64);
+  group.allreduce_sum(t);
+  return t.to_vector<double>();
+}
+
 EvalResult combine_over_ranks(const EvalResult& mine, const std::vector<std::string>& layers,
                               nn::ProcessGroup& group) {
   if (!group.is_distributed()) return mine;
@@ -60,9 +67,7 @@ EvalResult combine_over_ranks(const EvalResult& mine, const std::vector<std::str
                            [&](const auto& fr) { return fr.first == layer; });
     sums.push_back(it != mine.firing_rates.end() && mine.samples > 0 ? it->second * n : 0.0);
   }
-  Tensor t = from_vector(sums, {static_cast<int64_t>(sums.size())}, kFloat64);
-  group.allreduce_sum(t);
-  sums = t.to_vector<double>();
+  sums = sum_over_ranks(std::move(sums), group);
   EvalResult all;
   all.samples = static_cast<int64_t>(sums[0]);
   all.correct1 = static_cast<int64_t>(sums[1]);

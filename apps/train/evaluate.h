@@ -26,6 +26,9 @@ struct EvalResult {
 EvalResult evaluate(spiking::SpikingModel& model, data::Loader& loader, const Device& device, bool keep_logits = false,
                     int64_t epoch = 0);
 
+// A few numbers summed over the ranks (counts, loss sums) in one all-reduce; themselves in one process.
+std::vector<double> sum_over_ranks(std::vector<double> v, nn::ProcessGroup& group);
+
 // The whole test set's result from each rank's result on its share: counts and sums add up over
 // `group` (one all-reduce) and the averages are recomputed, so top-1 and top-5 are exactly what one
 // process would report. `layers` are the model's neuron layers in order, the same on every rank

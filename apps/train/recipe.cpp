@@ -263,12 +263,7 @@ Recipe resolve_recipe(Recipe r) {
   std::string names;
   for (const std::string& n : dataset_names()) names += (names.empty() ? "" : ", ") + n;
   check(!r.dataset.empty(), r, "dataset", "is required (one of " + names + ")");
-  const DatasetInfo* info = nullptr;
-  try {
-    info = &dataset_info(r.dataset);
-  } catch (const Error& e) {
-    AUTOST_FAIL(r.source, ": dataset: ", e.what());
-  }
+  const DatasetInfo* info = &known_dataset(r.source + ": dataset", r.dataset);
   r.root = r.root.empty() ? info->default_root : from_recipe_folder(r, r.root);
   check(!r.root.empty(), r, "root", "is required for " + r.dataset + " (the folder holding its files)");
   r.cache_dir = from_recipe_folder(r, r.cache_dir);

@@ -57,8 +57,8 @@ struct Recipe {
   int64_t train_subset = 0;     // use only the first N samples (0 = all)
   int64_t test_subset = 0;
   bool strict_data = true;      // the full dataset: ImageNet's 1000 classes, CIFAR10-DVS's 10 x 1000
-                                // recordings; false accepts a cut-down copy (classes numbered by the
-                                // folders present)
+                                // recordings, CIFAR's official record counts; false accepts a cut-down
+                                // copy (classes numbered by the folders present)
   std::string cache_dir;        // CIFAR10-DVS frame cache folder ("" = the root); relative: like root
   int64_t eval_every = 1;       // epochs between evaluations (the last epoch always evaluates)
   int64_t checkpoint_every = 0;  // optimizer steps between mid-epoch checkpoints (0 = epoch ends only)

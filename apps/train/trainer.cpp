@@ -158,14 +158,6 @@ Position load_checkpoint(const RunFolder& run, spiking::SpikingModel& model, nn:
   return p;
 }
 
-// A few numbers summed over the ranks (loss sums, sample counts); themselves in one process.
-std::vector<double> sum_over_ranks(std::vector<double> v, nn::ProcessGroup& group) {
-  if (!group.is_distributed()) return v;
-  Tensor t = from_vector(v, {static_cast<int64_t>(v.size())}, kFloat64);
-  group.allreduce_sum(t);
-  return t.to_vector<double>();
-}
-
 // The position with the running loss sums of all ranks, as a checkpoint records it.
 Position global_position(Position p, nn::ProcessGroup& group) {
   const std::vector<double> sums = sum_over_ranks({p.loss_sum, static_cast<double>(p.loss_samples)}, group);
