@@ -134,10 +134,7 @@ double synflow_proxy(const spiking::ArchConfig& arch, uint64_t seed) {
     NoGradGuard no_grad;
     for (const auto& [name, p] : model->named_parameters()) p.detach().copy_(abs(p.detach()));
   }
-  const Shape shape = arch.variant == spiking::Variant::Dvs
-                          ? Shape{1, arch.T, arch.in_channels, arch.img_size, arch.img_size}
-                          : Shape{1, arch.in_channels, arch.img_size, arch.img_size};
-  sum((*model)(ones(shape, kFloat64))).backward();
+  sum((*model)(ones(spiking::input_shape(arch, 1), kFloat64))).backward();
   return saliency(*model);
 }
 
