@@ -192,7 +192,7 @@ int correlate_main(int argc, char** argv, std::ostream& out) {
   nas::ProxyOptions proxy_options;
   proxy_options.seed = o.seed;
   bool needs_batch = false;
-  for (nas::ProxyKind k : proxies) needs_batch |= k == nas::ProxyKind::Naswot || k == nas::ProxyKind::Snip;
+  for (nas::ProxyKind k : proxies) needs_batch |= nas::proxy_needs_batch(k, proxy_options);
   if (needs_batch) {
     train::Recipe probe = recipe;
     probe.arch.clear();

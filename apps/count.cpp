@@ -73,10 +73,7 @@ int count_main(int argc, char** argv, std::ostream& out) {
     Generator gen(static_cast<uint64_t>(seed));
     auto model = spiking::build_model(arch, &gen);
     model->eval();
-    const Shape shape = arch.variant == spiking::Variant::Dvs
-                            ? Shape{batch, arch.T, arch.in_channels, arch.img_size, arch.img_size}
-                            : Shape{batch, arch.in_channels, arch.img_size, arch.img_size};
-    record = nas::instrumented_forward(*model, ones(shape));
+    record = nas::instrumented_forward(*model, ones(spiking::input_shape(arch, batch)));
     energy = nas::estimate_energy(arch, record.input_rates, /*data_is_binary=*/true, batch);
   }
 

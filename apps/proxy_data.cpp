@@ -3,6 +3,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "apps/train/datasets.h"
 #include "autograd/ops.h"
 #include "data/cifar.h"
 #include "data/mnist.h"
@@ -24,20 +25,21 @@ ProxyBatch load_proxy_batch(const std::string& spec, int64_t batch, const nas::I
   }
   const size_t colon = spec.find(':');
   const std::string name = spec.substr(0, colon), root = colon == std::string::npos ? "" : spec.substr(colon + 1);
-  data::Dataset set;
-  std::vector<double> mean, stdev;
-  if (name == "fashion-mnist") {
-    set = data::load_fashion_mnist(data::Split::Test, root.empty() ? data::kFashionMnistRoot : root);
-    mean = {0.2860};
-    stdev = {0.3530};
-  } else if (name == "cifar10" || name == "cifar100") {
-    AUTOST_CHECK(!root.empty(), "--proxy-data ", name, " needs its folder: ", name, ":DIR");
-    set = name == "cifar10" ? data::load_cifar10(root, data::Split::Test) : data::load_cifar100(root, data::Split::Test);
-    mean = {0.4914, 0.4822, 0.4465};  // SPEC.md §4.1
-    stdev = {0.2470, 0.2435, 0.2616};
-  } else {
+  if (name != "fashion-mnist" && name != "cifar10" && name != "cifar100")
     AUTOST_FAIL("--proxy-data: unknown source '", spec, "' (random, fashion-mnist[:DIR], cifar10:DIR, cifar100:DIR)");
+  // Normalised as training normalises the dataset (apps/train/datasets.h), from its default folder
+  // when no DIR is given.
+  const train::DatasetInfo& info = train::dataset_info(name);
+  const std::string dir = root.empty() ? info.default_root : root;
+  data::Dataset set;
+  if (name == "fashion-mnist") {
+    set = data::load_fashion_mnist(data::Split::Test, dir);
+  } else {
+    AUTOST_CHECK(!dir.empty(), "--proxy-data ", name, " needs its folder: ", name, ":DIR");
+    set = name == "cifar10" ? data::load_cifar10(dir, data::Split::Test) : data::load_cifar100(dir, data::Split::Test);
   }
+  const std::vector<double>& mean = info.mean;
+  const std::vector<double>& stdev = info.std;
   const Shape& shape = set.images.shape();
   AUTOST_CHECK(shape[1] == input.in_channels && shape[2] == input.img_size && shape[3] == input.img_size,
                "--proxy-data ", name, " has ", shape[1], "x", shape[2], "x", shape[3], " images but the search builds ",

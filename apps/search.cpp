@@ -65,7 +65,7 @@ int search_main(int argc, char** argv, std::ostream& out) {
   nas::ProxyOptions proxy_options;
   proxy_options.lambda = args.get_double("--ld", 0);
   proxy_options.seed = o.seed;
-  if (proxy == nas::ProxyKind::Naswot || proxy == nas::ProxyKind::Snip || proxy_options.lambda != 0) {
+  if (nas::proxy_needs_batch(proxy, proxy_options)) {
     ProxyBatch batch = load_proxy_batch(args.get("--proxy-data", "random"), args.get_positive_int("--proxy-batch", 32),
                                         o.input, o.seed);
     proxy_options.batch = batch.images;
@@ -75,7 +75,7 @@ int search_main(int argc, char** argv, std::ostream& out) {
 
   const auto start = std::chrono::steady_clock::now();
   const nas::SearchResult result = args.flag("--exhaustive")
-                                       ? nas::exhaustive_search(space, o, scorer, nas::proxy_uses_model(proxy))
+                                       ? nas::exhaustive_search(space, o, scorer, nas::proxy_uses_model(proxy, proxy_options))
                                        : nas::evolution_search(space, o, scorer);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   AUTOST_CHECK(!result.ranked.empty(), "search: no candidate of ", args.required("--space"), " has between ",

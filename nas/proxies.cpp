@@ -32,7 +32,15 @@ const char* proxy_name(ProxyKind kind) {
   return "?";
 }
 
-bool proxy_uses_model(ProxyKind kind) { return kind != ProxyKind::Flops && kind != ProxyKind::Params; }
+bool proxy_uses_model(ProxyKind kind, const ProxyOptions& options) {
+  if (kind == ProxyKind::Flops) return options.lambda != 0;
+  return kind != ProxyKind::Params;
+}
+
+bool proxy_needs_batch(ProxyKind kind, const ProxyOptions& options) {
+  if (kind == ProxyKind::Flops) return options.lambda != 0;
+  return kind == ProxyKind::Naswot || kind == ProxyKind::Snip;
+}
 
 double log_abs_det(std::vector<double> a, int64_t n) {
   AUTOST_CHECK(n >= 0 && static_cast<int64_t>(a.size()) == n * n, "log_abs_det: expected ", n * n, " entries, got ",
@@ -126,10 +134,7 @@ double synflow_proxy(const spiking::ArchConfig& arch, uint64_t seed) {
     NoGradGuard no_grad;
     for (const auto& [name, p] : model->named_parameters()) p.detach().copy_(abs(p.detach()));
   }
-  const Shape shape = arch.variant == spiking::Variant::Dvs
-                          ? Shape{1, arch.T, arch.in_channels, arch.img_size, arch.img_size}
-                          : Shape{1, arch.in_channels, arch.img_size, arch.img_size};
-  sum((*model)(ones(shape, kFloat64))).backward();
+  sum((*model)(ones(spiking::input_shape(arch, 1), kFloat64))).backward();
   return saliency(*model);
 }
 
@@ -151,8 +156,7 @@ double flops_proxy(const spiking::ArchConfig& arch, const ProxyOptions& options)
 double params_proxy(const spiking::ArchConfig& arch) { return static_cast<double>(count_parameters(arch)) / 1e6; }
 
 Scorer make_scorer(ProxyKind kind, const ProxyOptions& o) {
-  if (kind == ProxyKind::Naswot || kind == ProxyKind::Snip || (kind == ProxyKind::Flops && o.lambda != 0))
-    check_batch(o.batch, kind == ProxyKind::Snip ? "snip" : "naswot");
+  if (proxy_needs_batch(kind, o)) check_batch(o.batch, kind == ProxyKind::Snip ? "snip" : "naswot");
   switch (kind) {
     case ProxyKind::Flops: return [o](const spiking::ArchConfig& a) { return flops_proxy(a, o); };
     case ProxyKind::Params: return [](const spiking::ArchConfig& a) { return params_proxy(a); };

@@ -26,9 +26,6 @@ enum class ProxyKind { Flops, Params, Naswot, Synflow, Snip };
 
 ProxyKind parse_proxy(const std::string& name);  // "flops", "params", "naswot", "synflow", "snip"
 const char* proxy_name(ProxyKind kind);
-// Whether the score depends on the heads and the order of the MLP ratios (exhaustive search then
-// has to enumerate them): true for the proxies that run the model.
-bool proxy_uses_model(ProxyKind kind);
 
 struct ProxyOptions {
   double lambda = 0;  // AutoST's --ld: the FLOPs score adds lambda / NASWOT
@@ -36,6 +33,14 @@ struct ProxyOptions {
   Tensor labels;      // [B] int64 class labels (SNIP)
   uint64_t seed = 0;  // initial weights of the models the proxies build
 };
+
+// Whether the score depends on the heads and the order of the MLP ratios (exhaustive search then
+// has to enumerate them): true for the proxies that run the model, FLOPs included when lambda != 0
+// (its NASWOT term runs the model).
+bool proxy_uses_model(ProxyKind kind, const ProxyOptions& options = {});
+// Whether the proxy needs options.batch: naswot, snip, and FLOPs when lambda != 0. Apps ask this
+// before loading a batch; make_scorer checks it.
+bool proxy_needs_batch(ProxyKind kind, const ProxyOptions& options = {});
 
 // AutoST's indicator: FLOPs in G plus lambda / NASWOT (the NASWOT term only when lambda != 0).
 double flops_proxy(const spiking::ArchConfig& arch, const ProxyOptions& options = {});

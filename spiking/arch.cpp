@@ -21,6 +21,11 @@ const char* variant_name(Variant v) {
   return "?";
 }
 
+std::vector<int64_t> input_shape(const ArchConfig& a, int64_t batch) {
+  if (a.variant == Variant::Dvs) return {batch, a.T, a.in_channels, a.img_size, a.img_size};
+  return {batch, a.in_channels, a.img_size, a.img_size};
+}
+
 int64_t ArchConfig::hidden(int64_t l) const {
   // int(D * r) in Python truncates toward zero; D and r are positive here.
   return static_cast<int64_t>(static_cast<double>(embed_dim) * mlp_ratios.at(static_cast<size_t>(l)));

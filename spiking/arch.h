@@ -43,6 +43,10 @@ struct ArchConfig {
   void validate(const std::string& where = "architecture") const;
 };
 
+// The shape (a tensor Shape) of a batch of `batch` model inputs: dvs clips are [batch, T, C, H, W]
+// event frames, every other variant takes [batch, C, H, W] images (the model repeats them T times).
+std::vector<int64_t> input_shape(const ArchConfig& arch, int64_t batch);
+
 // Reads a RETRAIN-format YAML file (MODEL/VARIANT optional; INDICATOR, PARAMETER, FLOPS and other
 // top-level keys are ignored). Input fields keep their defaults. Errors name the file and key.
 ArchConfig load_arch_yaml(const std::string& path);

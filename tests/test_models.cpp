@@ -23,6 +23,12 @@ TEST_CASE("models match the PyTorch twin in float32") {
   }
 }
 
+TEST_CASE("input_shape: dvs clips carry T, images do not") {
+  CHECK(input_shape(arch_preset("spikformer-dvs-2-256"), 3) == std::vector<int64_t>{3, 16, 2, 128, 128});
+  CHECK(input_shape(arch_preset("spikformer-4-384"), 5) == std::vector<int64_t>{5, 3, 32, 32});
+  CHECK(input_shape(arch_preset("spikformer-8-512"), 1) == std::vector<int64_t>{1, 3, 224, 224});
+}
+
 TEST_CASE("parameter counts equal SPEC.md §2.7") {
   // Spikformer-4-384, 10 classes: SPS 2,201,520 + 4 blocks of 1,781,376 + head 3,850.
   CHECK(build_model(arch_preset("spikformer-4-384"))->num_parameters() == 9330874);

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -12,6 +13,8 @@
 #include "apps/count.h"
 #include "apps/proxy_data.h"
 #include "apps/search.h"
+#include "apps/train/datasets.h"
+#include "data/cifar.h"
 #include "data/mnist.h"
 #include "nas/cost_model.h"
 #include "nas/genome.h"
@@ -199,6 +202,27 @@ TEST_CASE("load_proxy_batch: seeded noise or a seeded, normalised dataset sample
   for (int64_t y : f.labels.to_vector<int64_t>()) CHECK((y >= 0 && y < 10));
   CHECK_THROWS_WITH_AS(apps::load_proxy_batch("fashion-mnist", 20000, nas::InputSpec{28, 1, 10, 4}, 0),
                        doctest::Contains("exceeds"), Error);
+}
+
+TEST_CASE("load_proxy_batch normalises CIFAR-100 with its own statistics, not CIFAR-10's") {
+  // A full-size CIFAR-100 test file (the loader checks the official count) whose pixels are all 128.
+  TempDir tmp;
+  {
+    std::string record(2 + 3 * 32 * 32, static_cast<char>(128));
+    record[0] = static_cast<char>(data::cifar100_coarse_of(0));
+    record[1] = 0;
+    std::ofstream f(tmp.path / "test.bin", std::ios::binary);
+    for (int i = 0; i < 10000; ++i) f.write(record.data(), static_cast<std::streamsize>(record.size()));
+  }
+  const apps::ProxyBatch b = apps::load_proxy_batch("cifar100:" + tmp.path.string(), 2, nas::InputSpec{32, 3, 100, 4}, 0);
+  REQUIRE(b.images.shape() == Shape{2, 3, 32, 32});
+  const apps::train::DatasetInfo& info = apps::train::dataset_info("cifar100");
+  const std::vector<double> x = b.images.to_vector<double>();
+  for (int64_t c = 0; c < 3; ++c)
+    CHECK(x[static_cast<size_t>(c * 32 * 32)] ==
+          doctest::Approx((128.0 / 255.0 - info.mean[static_cast<size_t>(c)]) / info.std[static_cast<size_t>(c)])
+              .epsilon(1e-5));
+  CHECK(info.mean != apps::train::dataset_info("cifar10").mean);
 }
 
 TEST_CASE("autost search: bad usage is one autost::Error line") {

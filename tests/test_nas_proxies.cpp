@@ -150,6 +150,31 @@ TEST_CASE("flops with lambda adds lambda / NASWOT; scorers check their inputs") 
   CHECK(!proxy_uses_model(ProxyKind::Flops));
 }
 
+TEST_CASE("flops with lambda != 0 runs the model, so it uses the model and needs a batch") {
+  ProxyOptions with_lambda;
+  with_lambda.lambda = 0.5;
+  CHECK(proxy_uses_model(ProxyKind::Flops, with_lambda));
+  CHECK(proxy_needs_batch(ProxyKind::Flops, with_lambda));
+  CHECK(!proxy_uses_model(ProxyKind::Flops, ProxyOptions{}));
+  CHECK(!proxy_needs_batch(ProxyKind::Flops, ProxyOptions{}));
+  // lambda only matters to FLOPs.
+  CHECK(!proxy_uses_model(ProxyKind::Params, with_lambda));
+  CHECK(!proxy_needs_batch(ProxyKind::Params, with_lambda));
+  CHECK(!proxy_needs_batch(ProxyKind::Synflow));
+  CHECK(proxy_uses_model(ProxyKind::Synflow));
+  CHECK(proxy_needs_batch(ProxyKind::Naswot));
+  CHECK(proxy_needs_batch(ProxyKind::Snip));
+  CHECK(proxy_uses_model(ProxyKind::Snip));
+
+  // With lambda != 0 the score depends on the order of the heads and MLP ratios (FLOPs alone do not):
+  // exhaustive search has to enumerate the orders.
+  const ArchConfig a = tiny_arch();
+  const ArchConfig swapped = to_arch(Genome{2, {3, 2}, {4, 2}, 16}, InputSpec{8, 3, 5, 2});
+  CHECK(syops_flops(a) == syops_flops(swapped));
+  with_lambda.batch = images(4, 1);
+  CHECK(flops_proxy(a, with_lambda) != flops_proxy(swapped, with_lambda));
+}
+
 TEST_CASE("an evolutionary search scored by NASWOT is deterministic") {
   const SearchSpace s = parse_search_space(
       "SEARCH_SPACE:\n  MLP_RATIO: [1, 2]\n  NUM_HEADS: [2, 4]\n  DEPTH: [1, 2]\n  EMBED_DIM: [16, 32]\n", "mini");

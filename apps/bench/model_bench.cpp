@@ -38,9 +38,7 @@ int run_model_bench(const ModelBenchOptions& o) {
   auto model = spiking::build_model(a, &gen);
   model->to(o.device);
   model->train();
-  Shape in_shape = a.variant == spiking::Variant::Dvs ? Shape{o.batch, a.T, a.in_channels, a.img_size, a.img_size}
-                                                      : Shape{o.batch, a.in_channels, a.img_size, a.img_size};
-  Tensor x = normal(in_shape, 0.0, 1.0, kFloat32, &gen).to(o.device);
+  Tensor x = normal(spiking::input_shape(a, o.batch), 0.0, 1.0, kFloat32, &gen).to(o.device);
   if (a.variant == spiking::Variant::Dvs) x = abs(x).detach();  // event counts are non-negative
   std::vector<double> labels(static_cast<size_t>(o.batch));
   for (size_t i = 0; i < labels.size(); ++i) labels[i] = static_cast<double>(static_cast<int64_t>(i) % a.num_classes);
