@@ -74,9 +74,9 @@ int search_main(int argc, char** argv, std::ostream& out) {
   const nas::Scorer scorer = nas::make_scorer(proxy, proxy_options);
 
   const auto start = std::chrono::steady_clock::now();
-  const nas::SearchResult result = args.flag("--exhaustive")
-                                       ? nas::exhaustive_search(space, o, scorer, nas::proxy_uses_model(proxy, proxy_options))
-                                       : nas::evolution_search(space, o, scorer);
+  const bool heads_matter = nas::proxy_uses_model(proxy, proxy_options);
+  const nas::SearchResult result = args.flag("--exhaustive") ? nas::exhaustive_search(space, o, scorer, heads_matter)
+                                                             : nas::evolution_search(space, o, scorer);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   AUTOST_CHECK(!result.ranked.empty(), "search: no candidate of ", args.required("--space"), " has between ",
                o.param_min_m, " and ", o.param_max_m, " M parameters");

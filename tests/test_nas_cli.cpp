@@ -214,7 +214,8 @@ TEST_CASE("load_proxy_batch normalises CIFAR-100 with its own statistics, not CI
     std::ofstream f(tmp.path / "test.bin", std::ios::binary);
     for (int i = 0; i < 10000; ++i) f.write(record.data(), static_cast<std::streamsize>(record.size()));
   }
-  const apps::ProxyBatch b = apps::load_proxy_batch("cifar100:" + tmp.path.string(), 2, nas::InputSpec{32, 3, 100, 4}, 0);
+  const apps::ProxyBatch b =
+      apps::load_proxy_batch("cifar100:" + tmp.path.string(), 2, nas::InputSpec{32, 3, 100, 4}, 0);
   REQUIRE(b.images.shape() == Shape{2, 3, 32, 32});
   const apps::train::DatasetInfo& info = apps::train::dataset_info("cifar100");
   const std::vector<double> x = b.images.to_vector<double>();
