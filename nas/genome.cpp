@@ -6,6 +6,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "spiking/yaml_fields.h"
 #include "tensor/error.h"
 
 namespace autost::nas {
@@ -119,15 +120,11 @@ std::string candidate_to_yaml(const CandidateRecord& c) {
 CandidateRecord parse_candidate_yaml(const std::string& text, const std::string& where) {
   CandidateRecord c;
   c.genome = from_arch(spiking::parse_arch_yaml(text, where));
-  YAML::Node root = YAML::Load(text);  // valid: parse_arch_yaml accepted it
+  YAML::Node root = load_yaml(text, where);  // valid: parse_arch_yaml accepted it
   auto number = [&](const char* key) {
     YAML::Node n = root[key];
     AUTOST_CHECK(n.IsDefined() && n.IsScalar(), where, ": missing key ", key);
-    try {
-      return n.as<double>();
-    } catch (const YAML::Exception&) {
-      AUTOST_FAIL(where, ": ", key, " must be a number, got '", n.Scalar(), "'");
-    }
+    return yaml_number(n, where, key);
   };
   c.indicator = number("INDICATOR");
   c.params_m = number("PARAMETER");

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "tensor/atomic_file.h"
+#include "spiking/yaml_fields.h"
 #include "tensor/error.h"
 
 namespace autost::nas {
@@ -36,12 +37,7 @@ std::vector<int64_t> read_list(const YAML::Node& block, const char* key, const s
 }  // namespace
 
 SearchSpace parse_search_space(const std::string& text, const std::string& where) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    AUTOST_FAIL(where, ": not valid YAML (line ", e.mark.line + 1, ": ", e.msg, ")");
-  }
+  YAML::Node root = load_yaml(text, where);
   AUTOST_CHECK(root.IsMap() && root["SEARCH_SPACE"].IsDefined(), where, ": missing key SEARCH_SPACE");
   YAML::Node block = root["SEARCH_SPACE"];
   AUTOST_CHECK(block.IsMap(), where, ": SEARCH_SPACE must be a mapping of MLP_RATIO, NUM_HEADS, DEPTH, EMBED_DIM");

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "tensor/atomic_file.h"
+#include "spiking/yaml_fields.h"
 #include "tensor/error.h"
 
 namespace autost::spiking {
@@ -98,15 +99,6 @@ int64_t as_int(const YAML::Node& n, const std::string& where, const std::string&
   return static_cast<int64_t>(v);
 }
 
-double as_number(const YAML::Node& n, const std::string& where, const std::string& key) {
-  AUTOST_CHECK(n.IsScalar(), where, ": ", key, " must be a number");
-  try {
-    return n.as<double>();
-  } catch (const YAML::Exception&) {
-    AUTOST_FAIL(where, ": ", key, " must be a number, got '", n.Scalar(), "'");
-  }
-}
-
 YAML::Node required(const YAML::Node& parent, const char* key, const std::string& where) {
   YAML::Node n = parent[key];
   AUTOST_CHECK(n.IsDefined() && !n.IsNull(), where, ": missing key RETRAIN.", key);
@@ -116,12 +108,7 @@ YAML::Node required(const YAML::Node& parent, const char* key, const std::string
 }  // namespace
 
 ArchConfig parse_arch_yaml(const std::string& text, const std::string& where) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    AUTOST_FAIL(where, ": not valid YAML (line ", e.mark.line + 1, ": ", e.msg, ")");
-  }
+  YAML::Node root = load_yaml(text, where);
   AUTOST_CHECK(root.IsMap(), where, ": expected a mapping with a RETRAIN block");
   YAML::Node r = root["RETRAIN"];
   AUTOST_CHECK(r.IsDefined() && r.IsMap(), where, ": missing key RETRAIN (a mapping with DEPTH, EMBED_DIM, ",
@@ -135,7 +122,7 @@ ArchConfig parse_arch_yaml(const std::string& text, const std::string& where) {
   a.mlp_ratios.clear();
   a.num_heads.clear();
   for (size_t i = 0; i < ratios.size(); ++i)
-    a.mlp_ratios.push_back(as_number(ratios[i], where, "RETRAIN.MLP_RATIO[" + std::to_string(i) + "]"));
+    a.mlp_ratios.push_back(yaml_number(ratios[i], where, "RETRAIN.MLP_RATIO[" + std::to_string(i) + "]"));
   for (size_t i = 0; i < heads.size(); ++i)
     a.num_heads.push_back(as_int(heads[i], where, "RETRAIN.NUM_HEADS[" + std::to_string(i) + "]"));
   // Our two optional keys may sit inside RETRAIN or beside it.

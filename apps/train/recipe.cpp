@@ -12,6 +12,7 @@
 #include "apps/train/datasets.h"
 #include "data/transforms/rand_augment.h"
 #include "tensor/atomic_file.h"
+#include "spiking/yaml_fields.h"
 #include "tensor/error.h"
 
 namespace autost::apps::train {
@@ -127,14 +128,6 @@ void set_field(Recipe& r, const Key& k, const YAML::Node& n, const std::string& 
         }
       },
       k.field);
-}
-
-YAML::Node load_yaml(const std::string& text, const std::string& where) {
-  try {
-    return YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    AUTOST_FAIL(where, ": not valid YAML (line ", e.mark.line + 1, ": ", e.msg, ")");
-  }
 }
 
 std::string format_double(double v) {
